@@ -1,0 +1,75 @@
+//! The dial gate: the single rule the dispatcher, the enricher and the dialer
+//! apply before a number is called or sent an SMS.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::campaign::{Campaign, CampaignStatus};
+use crate::contact::{Contact, ContactStatus};
+
+/// Why a contact may not be dialled now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// The campaign is paused: keep the contact for later.
+    CampaignPaused,
+    /// Not active (draft, scheduled, completed, cancelled, failed, archived).
+    CampaignNotActive,
+    /// The campaign's end time has passed.
+    CampaignEnded,
+    Blacklisted,
+    OutsideWindow,
+    AttemptsExhausted,
+    /// Its next attempt is not due yet.
+    NotDue,
+    /// Already finished.
+    Terminal,
+}
+
+impl SkipReason {
+    /// Whether the contact may still be dialled later (the task should be
+    /// dropped now but the contact kept pending).
+    pub fn is_temporary(self) -> bool {
+        matches!(
+            self,
+            SkipReason::CampaignPaused | SkipReason::OutsideWindow | SkipReason::NotDue
+        )
+    }
+}
+
+/// May `contact` of `campaign` be dialled at `now`? `blacklisted` is the
+/// current do-not-call answer for its number, read by the caller.
+pub fn may_dial(
+    campaign: &Campaign,
+    contact: &Contact,
+    blacklisted: bool,
+    now: DateTime<Utc>,
+) -> Result<(), SkipReason> {
+    // Blacklist first: it is the one rule that must never be wrong.
+    if blacklisted {
+        return Err(SkipReason::Blacklisted);
+    }
+    if contact.status.is_terminal() {
+        return Err(SkipReason::Terminal);
+    }
+    match campaign.status {
+        CampaignStatus::Active => {}
+        CampaignStatus::Paused => return Err(SkipReason::CampaignPaused),
+        _ => return Err(SkipReason::CampaignNotActive),
+    }
+    let schedule = &campaign.settings.schedule;
+    if schedule.has_ended(now) {
+        return Err(SkipReason::CampaignEnded);
+    }
+    if contact.attempts >= campaign.settings.retry.max_attempts {
+        return Err(SkipReason::AttemptsExhausted);
+    }
+    if contact.next_attempt_at.is_some_and(|t| t > now) {
+        return Err(SkipReason::NotDue);
+    }
+    if !schedule.is_allowed(now, contact.timezone) {
+        return Err(SkipReason::OutsideWindow);
+    }
+    debug_assert!(contact.status != ContactStatus::Blacklisted);
+    Ok(())
+}

@@ -1,0 +1,36 @@
+//! The voice-campaign core: domain types, rules and (from the use-case work
+//! on) the ports and use cases every Lambda function wraps. No AWS types and
+//! no I/O live here; time comes from an injected [`clock::Clock`].
+//!
+//! Modules:
+//! - [`phone`]: E.164 parsing with a default region, line types, masking.
+//! - [`import`]: CSV/XLSX contact import, header aliases, dedup, summary.
+//! - [`schedule`]: campaign start/end and calling windows per time zone.
+//! - [`retry`]: retryable outcomes, max attempts, `004_*` day-and-time rules.
+//! - [`blacklist`]: do-not-call entries and their sources.
+//! - [`ivr`]: the IVR flow definition, its validation and a pure engine.
+//! - [`template`]: `{{variable}}` SMS/TTS templates.
+//! - [`pacing`]: calls-per-second and concurrency admission, adaptive pace.
+//! - [`metrics`]: outcome counts and the rates derived from them.
+//! - [`optimal_time`]: best hour-of-week per contact, population prior.
+//! - [`campaign`], [`contact`], [`outcome`], [`ids`]: domain types and the
+//!   campaign lifecycle guard.
+//! - [`eligibility`]: the dial gate every path applies before calling.
+//! - [`clock`]: the `Clock` capability (system and manual clocks).
+
+pub mod blacklist;
+pub mod campaign;
+pub mod clock;
+pub mod contact;
+pub mod eligibility;
+pub mod ids;
+pub mod import;
+pub mod ivr;
+pub mod metrics;
+pub mod optimal_time;
+pub mod outcome;
+pub mod pacing;
+pub mod phone;
+pub mod retry;
+pub mod schedule;
+pub mod template;

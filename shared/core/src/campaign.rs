@@ -162,6 +162,13 @@ pub struct CampaignSettings {
     #[serde(default)]
     pub carrier: Carrier,
     pub caller_id: Option<String>,
+    /// How long a call may ring before it counts as no answer.
+    #[serde(default = "default_ring_timeout")]
+    pub ring_timeout_secs: u32,
+}
+
+fn default_ring_timeout() -> u32 {
+    30
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

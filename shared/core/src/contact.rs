@@ -62,6 +62,10 @@ pub struct Contact {
     pub next_attempt_at: Option<DateTime<Utc>>,
     pub last_attempt_at: Option<DateTime<Utc>>,
     pub last_outcome: Option<CallOutcome>,
+    /// Attempts whose outcome has been applied (retry decided): a replayed
+    /// end event of an attempt already counted here changes nothing.
+    #[serde(default)]
+    pub settled_attempts: u32,
     /// Past attempts, for the optimal-call-time model (bounded).
     #[serde(default)]
     #[schemars(skip)]

@@ -17,20 +17,30 @@
 //!   campaign lifecycle guard.
 //! - [`eligibility`]: the dial gate every path applies before calling.
 //! - [`clock`]: the `Clock` capability (system and manual clocks).
+//! - [`messages`]: versioned message contracts (dial task, call / donation /
+//!   opt-out events, originate command, workflow input and state).
+//! - [`ports`]: one small async trait per capability the use cases need.
+//! - [`usecases`]: what each Lambda function wraps one to one.
+//! - `contracts` (feature `contract-tests`): the port contract suites.
 
 pub mod blacklist;
 pub mod campaign;
 pub mod clock;
 pub mod contact;
+#[cfg(feature = "contract-tests")]
+pub mod contracts;
 pub mod eligibility;
 pub mod ids;
 pub mod import;
 pub mod ivr;
+pub mod messages;
 pub mod metrics;
 pub mod optimal_time;
 pub mod outcome;
 pub mod pacing;
 pub mod phone;
+pub mod ports;
 pub mod retry;
 pub mod schedule;
 pub mod template;
+pub mod usecases;

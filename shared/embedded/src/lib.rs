@@ -1,0 +1,23 @@
+//! Embedded adapters: every port of `campaign-core` implemented in process
+//! (optionally persisted to a local file), the simulated carrier, and the
+//! local runtime that wires them into a whole campaign pipeline in real or
+//! virtual time.
+//!
+//! Modules:
+//! - [`store`]: campaigns, contacts (with a due-time index), blacklist, call
+//!   records, audit log.
+//! - [`counters`]: pacing slots with leases, rate buckets, counters, seen marks.
+//! - [`queue`]: the dial queue with visibility timeouts and redelivery.
+//! - [`bus`]: the event bus, one subscription queue per topic.
+//! - [`providers`]: object store, secrets, id generator, console SMS
+//!   gateway and a local speech synthesizer.
+//! - [`carrier`]: the simulated carrier (a telephony adapter that says so).
+//! - [`runtime`]: the pipeline driver and the `demo` campaign.
+
+pub mod bus;
+pub mod carrier;
+pub mod counters;
+pub mod providers;
+pub mod queue;
+pub mod runtime;
+pub mod store;

@@ -1,0 +1,84 @@
+//! The `campaign` command line: the local face of the platform.
+//!
+//! - [`contacts`]: `campaign contacts check FILE` — the import summary of a CSV/XLSX file.
+//! - [`demo`]: `campaign demo` — a whole campaign end to end in virtual time.
+
+pub mod contacts;
+pub mod demo;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "campaign", version, about = "Voice campaigns: local tools, demo and simulator")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Contact files.
+    Contacts {
+        #[command(subcommand)]
+        command: ContactsCommand,
+    },
+    /// Run the bundled sample campaign end to end (virtual time, no cloud).
+    Demo {
+        /// A contact file (CSV or XLSX) instead of the bundled sample.
+        #[arg(long)]
+        contacts: Option<PathBuf>,
+        /// Seed of the simulated carrier (same seed, same run).
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Where the report and summary are written.
+        #[arg(long, default_value = "out/demo")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContactsCommand {
+    /// Read a CSV or XLSX contact file and print its import summary.
+    Check {
+        file: PathBuf,
+        /// Region for numbers written without a country code (ISO 3166 code).
+        #[arg(long, default_value = "IL")]
+        region: String,
+        /// Print one JSON document instead of the table.
+        #[arg(long)]
+        json: bool,
+        /// What to keep when a number appears twice.
+        #[arg(long, value_enum, default_value_t = DedupArg::KeepFirst)]
+        dedup: DedupArg,
+        /// With `--dedup merge`: a field whose latest non-empty value wins (repeatable).
+        #[arg(long = "priority-field")]
+        priority_fields: Vec<String>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DedupArg {
+    KeepFirst,
+    KeepLast,
+    Merge,
+}
+
+/// Runs a parsed command line; `Ok` carries the exit code.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Contacts { command: ContactsCommand::Check { file, region, json, dedup, priority_fields } } => {
+            contacts::check(&file, &region, json, dedup, priority_fields)
+        }
+        Command::Demo { contacts, seed, out } => demo::run(contacts, seed, &out),
+    }
+}
+
+/// Logs to stderr; `RUST_LOG` sets the level (warnings by default).
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}

@@ -276,7 +276,11 @@ pub fn order_by_priority<T>(items: &mut [T], key: impl Fn(&T) -> f64) {
         .map(|(i, item)| {
             let k = key(item);
             // NaN last; -0.0 and 0.0 equal.
-            let k = if k.is_nan() { f64::NEG_INFINITY } else { k + 0.0 };
+            let k = if k.is_nan() {
+                f64::NEG_INFINITY
+            } else {
+                k + 0.0
+            };
             (k, i)
         })
         .collect();

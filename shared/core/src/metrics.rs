@@ -1,7 +1,13 @@
 //! Metrics: per-campaign and aggregate outcome counts and the rates derived
 //! from them; rates are always computed from the counts, never stored.
 //!
-//! STUB: the public API below is fixed; bodies are filled in by the pacing work.
+//! Counting rules: every outcome but `Blacklisted` is one attempt (a
+//! blacklisted contact was never dialled, so it only counts `blacklisted`).
+//! "Answered-type" outcomes are answered, converted, opted out and
+//! disconnected. Answer, busy, no-answer and failure rates are over
+//! attempts; conversion and opt-out rates are over answered-type outcomes;
+//! every rate is 0.0 when its denominator is 0. [`LiveMetrics`] is the
+//! dashboard snapshot (active calls, queue depth, pace, counts, rates).
 
 use serde::{Deserialize, Serialize};
 
@@ -54,32 +60,145 @@ pub enum FollowUpResult {
 
 impl OutcomeCounts {
     pub fn record(&mut self, outcome: CallOutcome) {
-        let _ = outcome;
-        todo!("metrics")
+        let field = match outcome {
+            CallOutcome::Blacklisted => {
+                // Never dialled: not an attempt.
+                self.blacklisted = self.blacklisted.saturating_add(1);
+                return;
+            }
+            CallOutcome::Answered => &mut self.answered,
+            CallOutcome::Converted => &mut self.converted,
+            CallOutcome::OptedOut => &mut self.opted_out,
+            CallOutcome::Busy => &mut self.busy,
+            CallOutcome::NoAnswer => &mut self.no_answer,
+            CallOutcome::Failed => &mut self.failed,
+            CallOutcome::Disconnected => &mut self.disconnected,
+        };
+        *field = field.saturating_add(1);
+        self.attempts = self.attempts.saturating_add(1);
     }
 
     pub fn record_follow_up(&mut self, result: FollowUpResult) {
-        let _ = result;
-        todo!("metrics")
+        let field = match result {
+            FollowUpResult::SmsSent => &mut self.sms_sent,
+            FollowUpResult::SmsFailed => &mut self.sms_failed,
+            FollowUpResult::TtsDelivered => &mut self.tts_delivered,
+            FollowUpResult::TtsFailed => &mut self.tts_failed,
+        };
+        *field = field.saturating_add(1);
     }
 
     /// Answered-type outcomes (answered + converted + opted out + disconnected).
     pub fn answered_total(&self) -> u64 {
-        todo!("metrics")
+        self.answered
+            .saturating_add(self.converted)
+            .saturating_add(self.opted_out)
+            .saturating_add(self.disconnected)
+    }
+
+    /// Sum of the per-outcome counts of dialled calls (every outcome field
+    /// but `blacklisted`). For counts built with [`OutcomeCounts::record`]
+    /// and [`OutcomeCounts::merge`] this always equals `attempts`.
+    pub fn total_outcomes(&self) -> u64 {
+        self.answered_total()
+            .saturating_add(self.busy)
+            .saturating_add(self.no_answer)
+            .saturating_add(self.failed)
     }
 
     pub fn merge(&mut self, other: &OutcomeCounts) {
-        let _ = other;
-        todo!("metrics")
+        // Destructured so a new field cannot be forgotten here.
+        let OutcomeCounts {
+            attempts,
+            answered,
+            converted,
+            opted_out,
+            busy,
+            no_answer,
+            failed,
+            disconnected,
+            blacklisted,
+            sms_sent,
+            sms_failed,
+            tts_delivered,
+            tts_failed,
+        } = *other;
+        self.attempts = self.attempts.saturating_add(attempts);
+        self.answered = self.answered.saturating_add(answered);
+        self.converted = self.converted.saturating_add(converted);
+        self.opted_out = self.opted_out.saturating_add(opted_out);
+        self.busy = self.busy.saturating_add(busy);
+        self.no_answer = self.no_answer.saturating_add(no_answer);
+        self.failed = self.failed.saturating_add(failed);
+        self.disconnected = self.disconnected.saturating_add(disconnected);
+        self.blacklisted = self.blacklisted.saturating_add(blacklisted);
+        self.sms_sent = self.sms_sent.saturating_add(sms_sent);
+        self.sms_failed = self.sms_failed.saturating_add(sms_failed);
+        self.tts_delivered = self.tts_delivered.saturating_add(tts_delivered);
+        self.tts_failed = self.tts_failed.saturating_add(tts_failed);
     }
 
     pub fn rates(&self) -> Rates {
-        todo!("metrics")
+        let answered = self.answered_total();
+        Rates {
+            answer_rate: ratio(answered, self.attempts),
+            conversion_rate: ratio(self.converted, answered),
+            opt_out_rate: ratio(self.opted_out, answered),
+            busy_rate: ratio(self.busy, self.attempts),
+            no_answer_rate: ratio(self.no_answer, self.attempts),
+            failure_rate: ratio(self.failed, self.attempts),
+        }
+    }
+}
+
+/// `part / whole` in 0.0–1.0; 0.0 when `whole` is 0. Clamped because the
+/// fields are public and could be set inconsistently by hand.
+fn ratio(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        (part as f64 / whole as f64).clamp(0.0, 1.0)
     }
 }
 
 /// Sum over many campaigns.
 pub fn aggregate<'a>(counts: impl IntoIterator<Item = &'a OutcomeCounts>) -> OutcomeCounts {
-    let _ = counts;
-    todo!("metrics")
+    counts
+        .into_iter()
+        .fold(OutcomeCounts::default(), |mut total, c| {
+            total.merge(c);
+            total
+        })
+}
+
+/// A dashboard snapshot of one campaign (or of the whole system when the
+/// counts are an [`aggregate`]).
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct LiveMetrics {
+    pub active_calls: u32,
+    /// Contacts due and waiting to be dialled.
+    pub queue_depth: u64,
+    /// The pace currently in force.
+    pub dialling_rate_cps: u32,
+    pub counts: OutcomeCounts,
+    /// Always `counts.rates()`.
+    pub rates: Rates,
+}
+
+impl LiveMetrics {
+    /// A snapshot whose rates are derived from `counts`.
+    pub fn new(
+        active_calls: u32,
+        queue_depth: u64,
+        dialling_rate_cps: u32,
+        counts: OutcomeCounts,
+    ) -> Self {
+        Self {
+            active_calls,
+            queue_depth,
+            dialling_rate_cps,
+            counts,
+            rates: counts.rates(),
+        }
+    }
 }

@@ -23,6 +23,7 @@
 //! inclusive, end exclusive, start before end; the interval is at least one
 //! minute. Unknown keys are rejected. [`RetryPolicy::rules_from_yaml`]
 //! checks all of this and names the offending rule by its 0-based index.
+//! An empty document (or one with only comments) is an empty rule list.
 //!
 //! # Decision ([`RetryPolicy::decide`])
 //!
@@ -64,9 +65,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::CallOutcome;
-use crate::schedule::{
-    CallingWindow, local_wall_time, next_in_windows, parse_weekday, serde_time,
-};
+use crate::schedule::{CallingWindow, local_wall_time, next_in_windows, parse_weekday, serde_time};
 
 /// One rule, exactly as `config/retry_config.yaml` in `004_*` writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -260,7 +259,10 @@ mod tests {
 "#;
 
     fn local(tz: Tz, y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-        tz.with_ymd_and_hms(y, mo, d, h, mi, 0).single().unwrap().to_utc()
+        tz.with_ymd_and_hms(y, mo, d, h, mi, 0)
+            .single()
+            .unwrap()
+            .to_utc()
     }
 
     fn policy_004() -> RetryPolicy {
@@ -295,7 +297,10 @@ mod tests {
             ]
         );
         let yaml = serde_norway::to_string(&rules).unwrap();
-        assert!(yaml.contains("start_time: 10:00:00") || yaml.contains("start_time: '10:00:00'"), "{yaml}");
+        assert!(
+            yaml.contains("start_time: 10:00:00") || yaml.contains("start_time: '10:00:00'"),
+            "{yaml}"
+        );
         assert_eq!(RetryPolicy::rules_from_yaml(&yaml).unwrap(), rules);
     }
 
@@ -327,7 +332,12 @@ mod tests {
         );
         // The rules are read in the zone given: 10:15 in New York.
         assert_eq!(
-            p.decide(CallOutcome::Failed, 2, local(New_York, 2026, 6, 6, 10, 15), New_York),
+            p.decide(
+                CallOutcome::Failed,
+                2,
+                local(New_York, 2026, 6, 6, 10, 15),
+                New_York
+            ),
             RetryDecision::RetryAt(local(New_York, 2026, 6, 6, 11, 15))
         );
     }
@@ -366,16 +376,31 @@ mod tests {
             p.decide(CallOutcome::NoAnswer, 7, ended, Jerusalem),
             RetryDecision::Exhausted
         );
-        for o in [CallOutcome::Answered, CallOutcome::Converted, CallOutcome::OptedOut, CallOutcome::Blacklisted] {
-            assert_eq!(p.decide(o, 1, ended, Jerusalem), RetryDecision::Final, "{o}");
+        for o in [
+            CallOutcome::Answered,
+            CallOutcome::Converted,
+            CallOutcome::OptedOut,
+            CallOutcome::Blacklisted,
+        ] {
+            assert_eq!(
+                p.decide(o, 1, ended, Jerusalem),
+                RetryDecision::Final,
+                "{o}"
+            );
         }
         // Even when configured, a blacklisted or opted-out number is final.
         let reckless = RetryPolicy {
             retry_on: CallOutcome::ALL.into_iter().collect(),
             ..RetryPolicy::default()
         };
-        assert_eq!(reckless.decide(CallOutcome::Blacklisted, 1, ended, Jerusalem), RetryDecision::Final);
-        assert_eq!(reckless.decide(CallOutcome::OptedOut, 1, ended, Jerusalem), RetryDecision::Final);
+        assert_eq!(
+            reckless.decide(CallOutcome::Blacklisted, 1, ended, Jerusalem),
+            RetryDecision::Final
+        );
+        assert_eq!(
+            reckless.decide(CallOutcome::OptedOut, 1, ended, Jerusalem),
+            RetryDecision::Final
+        );
         assert!(matches!(
             reckless.decide(CallOutcome::Answered, 1, ended, Jerusalem),
             RetryDecision::RetryAt(_)
@@ -386,7 +411,11 @@ mod tests {
     fn call_manager_statuses_retry_under_the_default_policy_except_picked() {
         let p = RetryPolicy::default();
         let ended = Utc.with_ymd_and_hms(2026, 6, 6, 12, 0, 0).unwrap();
-        for s in [CallManagerStatus::Disconnected, CallManagerStatus::Rnr, CallManagerStatus::Failed] {
+        for s in [
+            CallManagerStatus::Disconnected,
+            CallManagerStatus::Rnr,
+            CallManagerStatus::Failed,
+        ] {
             assert_eq!(
                 p.decide(s.into(), 1, ended, Jerusalem),
                 RetryDecision::RetryAt(ended + TimeDelta::minutes(60)),
@@ -418,10 +447,31 @@ mod tests {
             Err(RetryConfigError::ZeroInterval { index: 0 })
         ));
         let extra = "- {day_of_week: sunday, start_time: '10:00:00', end_time: '11:00:00', retry_interval_minutes: 5, colour: red}";
-        assert!(matches!(RetryPolicy::rules_from_yaml(extra), Err(RetryConfigError::Yaml(_))));
-        assert!(matches!(RetryPolicy::rules_from_yaml("- [1, 2"), Err(RetryConfigError::Yaml(_))));
+        assert!(matches!(
+            RetryPolicy::rules_from_yaml(extra),
+            Err(RetryConfigError::Yaml(_))
+        ));
+        assert!(matches!(
+            RetryPolicy::rules_from_yaml("- [1, 2"),
+            Err(RetryConfigError::Yaml(_))
+        ));
         let err = RetryPolicy::rules_from_yaml(unknown).unwrap_err();
         assert_eq!(err.to_string(), "rule 0: unknown day_of_week \"funday\"");
+    }
+
+    #[test]
+    fn an_empty_document_is_no_rules() {
+        for yaml in ["", "# no rules yet\n", "[]"] {
+            assert_eq!(
+                RetryPolicy::rules_from_yaml(yaml).unwrap(),
+                vec![],
+                "{yaml:?}"
+            );
+        }
+        assert!(matches!(
+            RetryPolicy::rules_from_yaml("~"),
+            Err(RetryConfigError::Yaml(_))
+        ));
     }
 
     #[test]
@@ -432,7 +482,10 @@ mod tests {
         assert!(matches!(p.validate(), Err(RetryConfigError::ZeroAttempts)));
         p.max_attempts = 1;
         p.rules[1].day_of_week = "someday".into();
-        assert!(matches!(p.validate(), Err(RetryConfigError::UnknownDay { index: 1, .. })));
+        assert!(matches!(
+            p.validate(),
+            Err(RetryConfigError::UnknownDay { index: 1, .. })
+        ));
     }
 
     #[test]
@@ -442,8 +495,14 @@ mod tests {
         let p = policy_004();
         let ended = local(New_York, 2026, 10, 31, 19, 45);
         let expected = local(New_York, 2026, 11, 7, 10, 0);
-        assert_eq!(p.decide(CallOutcome::NoAnswer, 1, ended, New_York), RetryDecision::RetryAt(expected));
+        assert_eq!(
+            p.decide(CallOutcome::NoAnswer, 1, ended, New_York),
+            RetryDecision::RetryAt(expected)
+        );
         // Exactly one week of wall time, one more hour of real time.
-        assert_eq!(expected - ended, TimeDelta::days(7) - TimeDelta::minutes(9 * 60 + 45) + TimeDelta::hours(1));
+        assert_eq!(
+            expected - ended,
+            TimeDelta::days(7) - TimeDelta::minutes(9 * 60 + 45) + TimeDelta::hours(1)
+        );
     }
 }

@@ -127,8 +127,7 @@ impl Schedule {
     /// contact's zone (`contact_tz`, else the campaign's).
     pub fn is_allowed(&self, at: DateTime<Utc>, contact_tz: Option<Tz>) -> bool {
         self.within_bounds(at)
-            && (self.windows.is_empty()
-                || in_windows(&self.windows, self.zone_for(contact_tz), at))
+            && (self.windows.is_empty() || in_windows(&self.windows, self.zone_for(contact_tz), at))
     }
 
     /// The earliest instant `>= from` at which dialling is allowed; None when
@@ -349,8 +348,9 @@ pub(crate) mod serde_time {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveTime, D::Error> {
         let s = String::deserialize(d)?;
-        super::parse_time(&s)
-            .ok_or_else(|| D::Error::custom(format!("invalid time {s:?}: expected HH:MM or HH:MM:SS")))
+        super::parse_time(&s).ok_or_else(|| {
+            D::Error::custom(format!("invalid time {s:?}: expected HH:MM or HH:MM:SS"))
+        })
     }
 }
 
@@ -421,7 +421,10 @@ mod tests {
 
     /// The single instant of an unambiguous local time.
     fn at(tz: Tz, y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-        tz.with_ymd_and_hms(y, mo, d, h, mi, 0).single().unwrap().to_utc()
+        tz.with_ymd_and_hms(y, mo, d, h, mi, 0)
+            .single()
+            .unwrap()
+            .to_utc()
     }
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {

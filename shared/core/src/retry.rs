@@ -224,7 +224,8 @@ impl RetryPolicy {
             return add_minutes(ended_at, self.default_interval_minutes);
         }
         let local = local_wall_time(ended_at, tz);
-        let candidate = match rules.iter().find(|(w, _)| w.contains_local(local)) {
+        let containing = local.and_then(|l| rules.iter().find(|(w, _)| w.contains_local(l)));
+        let candidate = match containing {
             Some((_, minutes)) => add_minutes(ended_at, *minutes)?,
             None => ended_at,
         };
@@ -457,6 +458,21 @@ mod tests {
         ));
         let err = RetryPolicy::rules_from_yaml(unknown).unwrap_err();
         assert_eq!(err.to_string(), "rule 0: unknown day_of_week \"funday\"");
+    }
+
+    #[test]
+    fn extreme_instants_do_not_panic() {
+        for p in [policy_004(), RetryPolicy::default()] {
+            for t in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+                for tz in [Jerusalem, New_York, chrono_tz::Pacific::Kiritimati] {
+                    match p.decide(CallOutcome::Busy, 1, t, tz) {
+                        RetryDecision::RetryAt(at) => assert!(at > t),
+                        RetryDecision::Exhausted => {}
+                        RetryDecision::Final => panic!("busy is retryable"),
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -165,15 +165,16 @@ impl Schedule {
     }
 }
 
-/// The local wall-clock date-time of `at` in `tz`.
-pub(crate) fn local_wall_time(at: DateTime<Utc>, tz: Tz) -> NaiveDateTime {
-    at.with_timezone(&tz).naive_local()
+/// The local wall-clock date-time of `at` in `tz`; None only at the very
+/// ends of the representable range (where chrono's `naive_local` panics).
+pub(crate) fn local_wall_time(at: DateTime<Utc>, tz: Tz) -> Option<NaiveDateTime> {
+    let utc = at.naive_utc();
+    utc.checked_add_offset(tz.offset_from_utc_datetime(&utc).fix())
 }
 
 /// Whether `at`, read as local wall time in `tz`, is inside any window.
 pub(crate) fn in_windows(windows: &[CallingWindow], tz: Tz, at: DateTime<Utc>) -> bool {
-    let local = local_wall_time(at, tz);
-    windows.iter().any(|w| w.contains_local(local))
+    local_wall_time(at, tz).is_some_and(|local| windows.iter().any(|w| w.contains_local(local)))
 }
 
 /// The earliest instant `t >= from` (and `< before`, when given, and within
@@ -216,7 +217,7 @@ pub(crate) fn next_in_windows(
 
     // Window openings. Start a day early: a fall-back at midnight can take
     // the wall clock back to the previous date.
-    let first = local_wall_time(from, tz).date();
+    let first = local_wall_time(from, tz).unwrap_or(from.naive_utc()).date();
     let mut date = first.pred_opt().unwrap_or(first);
     let last = add_days(first, SEARCH_DAYS);
     while date <= last {
@@ -664,6 +665,25 @@ mod tests {
         assert!(json.contains("\"Asia/Jerusalem\""), "{json}");
         let back: Schedule = serde_json::from_str(&json).unwrap();
         assert_eq!(back, s);
+    }
+
+    #[test]
+    fn extreme_instants_do_not_panic() {
+        let windows = vec![window(&WEEKDAYS, (9, 0), (20, 0))];
+        for tz in [
+            Jerusalem,
+            New_York,
+            chrono_tz::Pacific::Kiritimati,
+            chrono_tz::Etc::GMTPlus12,
+        ] {
+            let s = schedule(tz, windows.clone());
+            for t in [DateTime::<Utc>::MIN_UTC, DateTime::<Utc>::MAX_UTC] {
+                let _ = s.is_allowed(t, None);
+                if let Some(n) = s.next_allowed(t, None) {
+                    assert!(n >= t && s.is_allowed(n, None));
+                }
+            }
+        }
     }
 
     #[test]

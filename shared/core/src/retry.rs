@@ -52,8 +52,9 @@
 //! [`crate::schedule`]): membership by local wall time, a window opening in
 //! a spring-forward gap opens at the end of the gap, an ambiguous opening
 //! resolves to the earlier instant. Intervals are added in real (UTC) time.
-//! Every `RetryAt(t)` has `t > ended_at`: intervals of 0 (which
-//! [`RetryPolicy::validate`] rejects) are treated as one minute. Rules that
+//! Every `RetryAt(t)` has `t > ended_at`: an interval of 0 (a rule's,
+//! which [`RetryPolicy::validate`] rejects, or the default) counts as one
+//! minute. Rules that
 //! are invalid (unknown day, empty window) are ignored by `decide`; if none
 //! is valid, the default interval applies. When no retry instant can be
 //! represented at all (past year 262143) the decision is `Exhausted`.
@@ -71,7 +72,7 @@ use crate::schedule::{CallingWindow, local_wall_time, next_in_windows, parse_wee
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RetryRule {
-    /// `monday` … `sunday` (case-insensitive).
+    /// `monday` … `sunday`, or `mon` … `sun` (case-insensitive).
     pub day_of_week: String,
     /// `HH:MM:SS` local time, inclusive.
     #[schemars(with = "String")]

@@ -48,7 +48,9 @@ impl Template {
         while let Some(open) = rest.find("{{") {
             let at = offset + open;
             let after_open = &rest[open + 2..];
-            let close = after_open.find("}}").ok_or(TemplateError::Unclosed { at })?;
+            let close = after_open
+                .find("}}")
+                .ok_or(TemplateError::Unclosed { at })?;
             let name = after_open[..close].trim();
             if name.is_empty() || !name.chars().all(is_name_char) {
                 return Err(TemplateError::BadName { at });
@@ -119,7 +121,10 @@ mod tests {
             .unwrap();
         assert_eq!(t.variables(), vec!["first_name", "link"]);
         let out = t
-            .render(&vars(&[("first_name", "Dana"), ("link", "https://x.example/d")]))
+            .render(&vars(&[
+                ("first_name", "Dana"),
+                ("link", "https://x.example/d"),
+            ]))
             .unwrap();
         assert_eq!(out, "Hi Dana, give at https://x.example/d. Thanks Dana!");
     }
@@ -129,7 +134,13 @@ mod tests {
         let t = Template::parse("a { b } c }} d").unwrap();
         assert!(t.variables().is_empty());
         assert_eq!(t.render(&BTreeMap::new()).unwrap(), "a { b } c }} d");
-        assert_eq!(Template::parse("").unwrap().render(&BTreeMap::new()).unwrap(), "");
+        assert_eq!(
+            Template::parse("")
+                .unwrap()
+                .render(&BTreeMap::new())
+                .unwrap(),
+            ""
+        );
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! while waiting), so the engine is checked against the definition rather
 //! than against itself.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use campaign_core::ivr::flow::{
     DEFAULT_INVALID_AUDIO, DEFAULT_TIMEOUT_AUDIO, DTMF_KEYS, STANDARD_MENU_AUDIO,
@@ -76,7 +76,6 @@ fn key_of(c: char) -> String {
 struct Model<'f> {
     flow: &'f IvrFlow,
     fired: Vec<IvrAction>,
-    failures: HashMap<String, u32>,
     out: Vec<IvrCommand>,
     /// The menu or capture waiting for a key.
     at: Option<String>,
@@ -90,7 +89,6 @@ impl<'f> Model<'f> {
         Model {
             flow,
             fired: vec![],
-            failures: HashMap::new(),
             out: vec![],
             at: None,
             ended: false,
@@ -146,7 +144,8 @@ impl<'f> Model<'f> {
                     return;
                 }
                 IvrNodeKind::CaptureInput(c) => {
-                    self.out.push(play(c.audio_url.as_deref().expect("generated")));
+                    self.out
+                        .push(play(c.audio_url.as_deref().expect("generated")));
                     self.out.push(wait(c.timeout));
                     self.typed.clear();
                     self.at = Some(id);
@@ -287,7 +286,10 @@ fn menu_strategy() -> impl Strategy<Value = MenuSpec> {
     (
         proptest::sample::subsequence(DTMF_KEYS.to_vec(), 1..=5).prop_shuffle(),
         proptest::collection::vec(
-            (proptest::option::weighted(0.7, 0usize..5), target_strategy()),
+            (
+                proptest::option::weighted(0.7, 0usize..5),
+                target_strategy(),
+            ),
             5,
         ),
         1u32..=30,
@@ -475,10 +477,7 @@ fn flow_strategy() -> impl Strategy<Value = IvrFlow> {
 }
 
 /// A generated flow, a polite walk into it, and where it stopped.
-fn walked<'f>(
-    flow: &'f IvrFlow,
-    choices: &[usize],
-) -> (IvrEngine, Model<'f>, Vec<IvrCommand>) {
+fn walked<'f>(flow: &'f IvrFlow, choices: &[usize]) -> (IvrEngine, Model<'f>, Vec<IvrCommand>) {
     let mut engine = IvrEngine::new(flow.clone());
     let mut model = Model::new(flow);
     model.answer();
@@ -807,7 +806,7 @@ proptest! {
                 if n.len() % 2 == 0 { partial.remove(*n); } else { partial.insert(n.to_string(), String::new()); }
             }
         }
-        let first_missing = order.iter().find(|n| !partial.get(**n).is_some_and(|v| !v.is_empty()));
+        let first_missing = order.iter().find(|n| partial.get(**n).is_none_or(|v| v.is_empty()));
         match first_missing {
             Some(name) => prop_assert_eq!(t.render(&partial), Err(TemplateError::Missing(name.to_string()))),
             None => prop_assert_eq!(t.render(&partial), Ok(expected)),
@@ -1129,10 +1128,7 @@ fn capture_collects_digits_until_hash_max_or_silence() {
     assert_eq!(e.captured()["amount"], "1234");
     let (mut e, last) = start(&['5']);
     assert_eq!(last, vec![wait(7)]);
-    assert_eq!(
-        e.on_event(IvrEvent::Timeout),
-        vec![play("sound:thanks")]
-    );
+    assert_eq!(e.on_event(IvrEvent::Timeout), vec![play("sound:thanks")]);
     assert_eq!(e.captured()["amount"], "5");
 }
 

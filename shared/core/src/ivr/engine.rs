@@ -16,7 +16,7 @@
 //! - `add_to_blacklist` and `end_call` fire and hang up in the same batch;
 //!   `transfer_agent` fires and ends the IVR without `HangUp` (the bridge
 //!   hands the call to an agent).
-//! - Menus: see [`MenuNode`](super::MenuNode). Failures count per menu for
+//! - Menus: see [`MenuNode`]. Failures count per menu for
 //!   the whole call, so re-entering a menu does not restore its retries.
 //! - A missing `nextNodeId` ends the call (`HangUp`).
 //! - `HangUp` finishes the walk without commands; after that, and for

@@ -220,12 +220,7 @@ fn check_node(node: &super::IvrNode, index: &HashMap<&str, usize>, errs: &mut Er
     }
 }
 
-fn check_reachable(
-    flow: &IvrFlow,
-    index: &HashMap<&str, usize>,
-    start: usize,
-    errs: &mut Errors,
-) {
+fn check_reachable(flow: &IvrFlow, index: &HashMap<&str, usize>, start: usize, errs: &mut Errors) {
     let mut seen = vec![false; flow.nodes.len()];
     let mut stack = vec![start];
     seen[start] = true;
@@ -283,10 +278,7 @@ fn check_silent_loops(flow: &IvrFlow, index: &HashMap<&str, usize>, errs: &mut E
                         names.push(flow.nodes[i].id.as_str());
                         errs.push(
                             &flow.nodes[i].id,
-                            format!(
-                                "loops without any key press: {}",
-                                names.join(" -> ")
-                            ),
+                            format!("loops without any key press: {}", names.join(" -> ")),
                         );
                     }
                     break;

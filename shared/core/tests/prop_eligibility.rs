@@ -129,6 +129,7 @@ fn campaign(
             },
             carrier: Carrier::default(),
             caller_id: None,
+            ring_timeout_secs: 30,
         },
         created_at: created,
         updated_at: created,
@@ -179,6 +180,7 @@ fn contact(
         next_attempt_at,
         last_attempt_at: None,
         last_outcome: None,
+        settled_attempts: 0,
         history: Vec::new(),
     }
 }

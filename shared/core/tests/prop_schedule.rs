@@ -207,6 +207,7 @@ fn campaign(schedule: Schedule, kind: CampaignKind, status: CampaignStatus) -> C
             retry: RetryPolicy::default(),
             carrier: Carrier::default(),
             caller_id: None,
+            ring_timeout_secs: 30,
         },
         created_at: created,
         updated_at: created,
@@ -230,6 +231,7 @@ fn fresh_contact(timezone: Option<Tz>) -> Contact {
         next_attempt_at: None,
         last_attempt_at: None,
         last_outcome: None,
+        settled_attempts: 0,
         history: Vec::new(),
     }
 }

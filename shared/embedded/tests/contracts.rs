@@ -736,3 +736,62 @@ async fn blacklist_add_is_audited_by_history_not_by_repeats() {
     }
     assert_eq!(store.history(&phone).await.unwrap().len(), 1);
 }
+
+// ---------------------------------------------------------------- races
+
+#[test]
+fn racing_claims_of_one_contact_let_exactly_one_win() {
+    let store = MemoryStore::new();
+    let camp = CampaignId::new("race");
+    let c = contracts::contact_fixture(&camp, "c1", ns_phone("race", 1));
+    futures::executor::block_on(store.insert_many(std::slice::from_ref(&c))).unwrap();
+    let wins: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut claimed = c.clone();
+                    claimed.status = ContactStatus::InProgress;
+                    futures::executor::block_on(ContactStore::update(
+                        &store,
+                        &claimed,
+                        ContactStatus::Pending,
+                    ))
+                    .is_ok() as usize
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(wins, 1, "compare-and-set must let exactly one worker claim");
+    let counts = futures::executor::block_on(store.count_by_status(&camp)).unwrap();
+    assert_eq!((counts.pending, counts.in_progress), (0, 1));
+}
+
+#[test]
+fn racing_slot_requests_never_exceed_the_limit() {
+    let counters = MemoryCounters::new();
+    let t0 = base_time();
+    let granted: usize = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16)
+            .map(|i| {
+                let counters = &counters;
+                s.spawn(move || {
+                    futures::executor::block_on(counters.acquire_slot(
+                        "s",
+                        &format!("h{i}"),
+                        5,
+                        t0,
+                        t0 + Duration::minutes(1),
+                    ))
+                    .unwrap() as usize
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).sum()
+    });
+    assert_eq!(granted, 5);
+    assert_eq!(
+        futures::executor::block_on(counters.active_slots("s", t0)).unwrap(),
+        5
+    );
+}

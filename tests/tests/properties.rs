@@ -11,7 +11,6 @@ use campaign_core::import::{FileFormat, ImportOptions};
 use campaign_core::messages::{CallPurpose, MESSAGE_VERSION, OptOutEvent};
 use campaign_core::outcome::CallOutcome;
 use campaign_core::phone::PhoneNumber;
-use campaign_core::ports::{BlacklistStore, ContactStore};
 use campaign_embedded::carrier::peak_concurrency;
 use campaign_embedded::runtime::{Local, LocalConfig};
 use campaign_tests::{block_on, monday_morning, settings, started_campaign};
@@ -144,7 +143,7 @@ proptest! {
             let out = local.blacklisting().opt_out(&event).await.unwrap();
             assert!(out.newly_listed);
             assert_eq!(out.contacts_blocked as usize, campaigns);
-            for c in local.store.find_by_phone(&phone).await.unwrap() {
+            for c in local.contacts().find_by_phone(&phone).await.unwrap() {
                 assert_eq!(c.status, ContactStatus::Blacklisted);
             }
             run_to_end(&local, &ids).await;
@@ -173,8 +172,8 @@ proptest! {
             assert_eq!(result.newly_listed, listed.len());
             for n in &listed {
                 let p = e164(n);
-                assert!(local.store.get(&p).await.unwrap().is_some());
-                for contact in local.store.find_by_phone(&p).await.unwrap() {
+                assert!(local.blacklist().get(&p).await.unwrap().is_some());
+                for contact in local.contacts().find_by_phone(&p).await.unwrap() {
                     assert_eq!(contact.status, ContactStatus::Blacklisted);
                 }
             }
@@ -201,10 +200,10 @@ proptest! {
                 first.entry(*who).or_insert((at, sources[*src]));
             }
             for (who, (at, source)) in first {
-                let entry = local.store.get(&e164(&mobile(who))).await.unwrap().expect("still listed");
+                let entry = local.blacklist().get(&e164(&mobile(who))).await.unwrap().expect("still listed");
                 assert_eq!(entry.added_at, at);
                 assert_eq!(entry.source, source);
-                let history = local.store.history(&e164(&mobile(who))).await.unwrap();
+                let history = local.blacklist().history(&e164(&mobile(who))).await.unwrap();
                 assert_eq!(history.len(), 1, "one add recorded: repeats list nothing new");
             }
         });

@@ -9,9 +9,7 @@ use campaign_core::ids::CallId;
 use campaign_core::messages::{CallEvent, CallEventKind, CallPurpose, DonationEvent, MESSAGE_VERSION};
 use campaign_core::outcome::CallOutcome;
 use campaign_core::phone::PhoneNumber;
-use campaign_core::ports::{
-    BlacklistStore, CallRecordStore, ContactStore, Counters, DialQueue, DialQueueConsumer, PageRequest,
-};
+use campaign_core::ports::{Counters, DialQueue, DialQueueConsumer, PageRequest};
 use campaign_core::usecases::UseCaseError;
 use campaign_core::usecases::call_events::tts_call_id;
 use campaign_core::usecases::dial::DialResult;
@@ -76,7 +74,7 @@ fn pause_stops_dialling_and_resume_continues_where_it_stopped() {
         run_for(&local, Duration::minutes(30)).await;
         // THEN nothing was dialled and the contacts wait untouched
         assert!(local.carrier.originations().is_empty());
-        let counts = local.store.count_by_status(&c.id).await.unwrap();
+        let counts = local.contacts().count_by_status(&c.id).await.unwrap();
         assert_eq!(counts.pending, 3);
         // WHEN it is resumed, every contact is called and the campaign completes
         local.lifecycle().perform(&c.id, LifecycleAction::Resume, "tester").await.unwrap();
@@ -152,7 +150,7 @@ fn a_crash_between_slot_and_origination_is_retried_without_a_second_call() {
             digits: String::new(),
             follow_up: None,
         };
-        assert!(local.store.create_if_absent(&record).await.unwrap().is_none());
+        assert!(local.calls().create_if_absent(&record).await.unwrap().is_none());
         // WHEN the message is delivered again after its visibility timeout
         local.clock.advance(Duration::seconds(31));
         let result = local.dial().run(&task).await.unwrap();
@@ -177,15 +175,15 @@ fn an_opt_out_takes_effect_at_once_in_every_running_campaign() {
         run_for(&local, Duration::minutes(5)).await;
         let phone = PhoneNumber::from_e164("+972502345678").unwrap();
         // THEN the number is on the list with its time, reason and source
-        let entry = local.store.get(&phone).await.unwrap().expect("listed");
+        let entry = local.blacklist().get(&phone).await.unwrap().expect("listed");
         assert_eq!(entry.source, campaign_core::blacklist::BlacklistSource::UserOptout);
         assert!(entry.added_at >= monday_morning());
         // AND its contact in campaign B is blacklisted before B ever dials
-        let in_b = local.store.find_by_phone(&phone).await.unwrap();
+        let in_b = local.contacts().find_by_phone(&phone).await.unwrap();
         let b_contact = in_b.iter().find(|c| c.campaign_id == b.id).expect("contact in B");
         assert_eq!(b_contact.status, ContactStatus::Blacklisted);
         // AND the call in A ended as an opt-out
-        let calls = local.store.list(&a.id, PageRequest::first(10)).await.unwrap().items;
+        let calls = local.calls().list(&a.id, PageRequest::first(10)).await.unwrap().items;
         assert_eq!(calls.len(), 1);
         assert_eq!(calls[0].outcome, Some(CallOutcome::OptedOut));
         // AND when B's window opens, it never dials the number
@@ -215,7 +213,7 @@ fn a_landline_pressing_1_gets_a_tts_call_recorded_as_delivered() {
         run_for(&local, Duration::minutes(15)).await;
         // THEN no SMS was sent and a TTS call was placed and answered
         assert!(local.sms.sent().is_empty());
-        let calls = local.store.list(&c.id, PageRequest::first(10)).await.unwrap().items;
+        let calls = local.calls().list(&c.id, PageRequest::first(10)).await.unwrap().items;
         let campaign_call = calls.iter().find(|r| r.purpose == CallPurpose::Campaign).expect("campaign call");
         assert_eq!(campaign_call.outcome, Some(CallOutcome::Converted));
         assert_eq!(campaign_call.follow_up.as_deref(), Some("TTS Fallback Delivered"));
@@ -225,7 +223,7 @@ fn a_landline_pressing_1_gets_a_tts_call_recorded_as_delivered() {
         let tts_origination = local.carrier.originations().into_iter().find(|o| o.call_id == tts.call_id);
         assert!(tts_origination.is_some());
         // AND the TTS call did not count as a campaign attempt
-        let contact = local.store.get(&c.id, &campaign_call.contact_id).await.unwrap().unwrap();
+        let contact = local.contacts().get(&c.id, &campaign_call.contact_id).await.unwrap().unwrap();
         assert_eq!(contact.attempts, 1);
         assert_eq!(contact.status, ContactStatus::Completed);
     });
@@ -276,7 +274,7 @@ fn an_sms_failure_falls_back_to_tts_and_an_unanswered_tts_call_is_recorded_as_fa
         };
         local.record_call_event().run(&end).await.unwrap();
         // THEN the original call's follow-up says the fallback failed
-        let original = local.store.get(&task.call_id).await.unwrap().unwrap();
+        let original = local.calls().get(&task.call_id).await.unwrap().unwrap();
         assert_eq!(original.follow_up.as_deref(), Some("TTS Fallback Failed"));
     });
 }
@@ -297,7 +295,7 @@ fn dispatch_never_queues_a_blacklisted_number_and_marks_it() {
         local.dispatch().run(&c.id, 10).await.unwrap();
         // THEN only the other number is queued, and the listed one is marked
         assert_eq!(local.queue.depth().await.unwrap(), 1);
-        let contact = local.store.find_by_phone(&phone).await.unwrap().remove(0);
+        let contact = local.contacts().find_by_phone(&phone).await.unwrap().remove(0);
         assert_eq!(contact.status, ContactStatus::Blacklisted);
         assert_eq!(contact.last_outcome, Some(CallOutcome::Blacklisted));
     });

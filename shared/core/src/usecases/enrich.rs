@@ -37,7 +37,8 @@ pub enum DropReason {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Enriched {
-    Dial(DialTask),
+    /// Boxed: a task with its settings is far larger than a drop reason.
+    Dial(Box<DialTask>),
     Drop(DropReason),
 }
 
@@ -103,7 +104,7 @@ impl Enrich<'_> {
             match may_dial(campaign, &contact, listed.contains(&contact.phone), now) {
                 Ok(()) => {
                     task.settings = Some(dial_settings(campaign));
-                    out.push(Enriched::Dial(task));
+                    out.push(Enriched::Dial(Box::new(task)));
                 }
                 Err(reason) => {
                     match reason {

@@ -9,7 +9,7 @@ use campaign_core::campaign::Campaign;
 use campaign_core::contact::Contact;
 use campaign_core::ids::CampaignId;
 use campaign_core::messages::CallPurpose;
-use campaign_core::ports::{BlacklistStore, ContactStore, PageRequest};
+use campaign_core::ports::PageRequest;
 use campaign_core::usecases::UseCaseResult;
 
 use crate::carrier::{Origination, peak_concurrency, peak_rate};
@@ -35,7 +35,7 @@ pub async fn all_contacts(local: &Local, campaign: &CampaignId) -> UseCaseResult
     let mut out = Vec::new();
     let mut page = PageRequest::first(5000);
     loop {
-        let p = local.store.list(campaign, page.clone()).await?;
+        let p = local.contacts().list(campaign, page.clone()).await?;
         out.extend(p.items);
         match p.next {
             Some(n) => page.cursor = Some(n),
@@ -59,11 +59,11 @@ pub async fn check_run(local: &Local, campaigns: &[Campaign]) -> UseCaseResult<V
 
     // 1. Never a blacklisted number (campaign or TTS call) at or after its listing.
     let phones: Vec<_> = mine.iter().map(|o| o.phone.clone()).collect::<HashSet<_>>().into_iter().collect();
-    let listed = local.store.contains_any(&phones).await?;
+    let listed = local.blacklist().contains_any(&phones).await?;
     let mut blacklisted_dials = 0;
     for o in &mine {
         if listed.contains(&o.phone)
-            && let Some(entry) = local.store.get(&o.phone).await?
+            && let Some(entry) = local.blacklist().get(&o.phone).await?
             && entry.added_at <= o.at
         {
             blacklisted_dials += 1;

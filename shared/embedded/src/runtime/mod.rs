@@ -23,7 +23,8 @@ use campaign_core::clock::{Clock, ManualClock};
 use campaign_core::ids::CampaignId;
 use campaign_core::optimal_time::CallTimeModel;
 use campaign_core::ports::{
-    BusEvent, CampaignStore, ContactStore, DialQueue, DialQueueConsumer, ObjectStore, PageRequest, Received,
+    BlacklistStore, BusEvent, CallRecordStore, CampaignStore, ContactStore, DialQueue, DialQueueConsumer, ObjectStore,
+    PageRequest, Received,
 };
 use campaign_core::messages::DialTask;
 use campaign_core::usecases::call_events::RecordCallEvent;
@@ -134,7 +135,7 @@ impl Local {
             queue: Arc::new(MemoryQueue::new()),
             bus: Arc::new(MemoryBus::new()),
             ids: Arc::new(SequentialIds::new()),
-            sms: Arc::new(ConsoleSms::new().with_not_capable_rate(config.sms_not_capable_rate, config.seed)),
+            sms: Arc::new(ConsoleSms::with_not_capable_rate(config.sms_not_capable_rate, config.seed)),
             tts: Arc::new(LocalSynthesizer::new(objects.clone())),
             objects,
             carrier,
@@ -156,6 +157,25 @@ impl Local {
 
     fn bump(&self, f: impl FnOnce(&mut PipelineStats)) {
         f(&mut self.stats.lock().unwrap_or_else(|p| p.into_inner()));
+    }
+
+    // ---- the store seen through one port at a time (it implements several
+    // with the same method names)
+
+    pub fn campaigns(&self) -> &dyn CampaignStore {
+        &*self.store
+    }
+
+    pub fn contacts(&self) -> &dyn ContactStore {
+        &*self.store
+    }
+
+    pub fn blacklist(&self) -> &dyn BlacklistStore {
+        &*self.store
+    }
+
+    pub fn calls(&self) -> &dyn CallRecordStore {
+        &*self.store
     }
 
     // ---- the use cases, each given only the ports it needs
@@ -303,7 +323,7 @@ impl Local {
         let mut out = Vec::new();
         let mut page = PageRequest::first(200);
         loop {
-            let p = self.store.list(page.clone()).await?;
+            let p = self.campaigns().list(page.clone()).await?;
             out.extend(p.items);
             match p.next {
                 Some(n) => page.cursor = Some(n),
@@ -395,7 +415,7 @@ impl Local {
     /// When something next needs doing.
     pub fn next_wakeup(&self) -> DateTime<Utc> {
         let next_dispatch = *self.next_dispatch.lock().unwrap_or_else(|p| p.into_inner());
-        [self.carrier.next_event_at(), self.queue.next_visible_at(), Some(next_dispatch)]
+        [self.carrier.next_event_at(), self.queue.next_visible_at(self.now()), Some(next_dispatch)]
             .into_iter()
             .flatten()
             .min()
@@ -433,7 +453,7 @@ impl Local {
     pub async fn snapshot(&self, campaigns: &[CampaignId]) -> UseCaseResult<ProgressSnapshot> {
         let (mut unfinished, mut total) = (0, 0);
         for id in campaigns {
-            let c = self.store.count_by_status(id).await?;
+            let c = self.contacts().count_by_status(id).await?;
             unfinished += c.total() - c.terminal();
             total += c.total();
         }
@@ -443,7 +463,7 @@ impl Local {
     async fn all_finished(&self, campaigns: &[CampaignId]) -> UseCaseResult<bool> {
         for id in campaigns {
             let c = self
-                .store
+                .campaigns()
                 .get(id)
                 .await?
                 .ok_or_else(|| UseCaseError::NotFound { what: "campaign", id: id.to_string() })?;

@@ -1,14 +1,39 @@
 //! Contact import: CSV and XLSX, header detection with aliases, validation,
 //! de-duplication by E.164, and a summary whose counts equal what happened.
 //!
-//! STUB: the public API below is fixed; bodies are filled in by the phone/import work.
+//! Both readers produce one table: the first non-blank row is the header
+//! (row 1 in a normal file) and every row keeps the number a person sees in
+//! a spreadsheet or editor. The phone column is found by alias
+//! ([`PHONE_HEADER_ALIASES`]), an optional time-zone column likewise
+//! ([`TIMEZONE_HEADER_ALIASES`]); every other column is kept as metadata
+//! (header -> trimmed cell text, empty cells omitted). Blank rows are skipped
+//! and not counted. Each row's phone goes through [`PhoneParser::parse`];
+//! a bad phone or an unknown time zone puts the row in
+//! [`ImportReport::errors`]. Valid rows are then folded by E.164 under the
+//! [`DedupRule`] ([`deduplicate`]), and the summary always satisfies
+//! `total_rows == imported + duplicates + invalid`.
+
+mod csv;
+mod dedup;
+mod header;
+mod table;
+mod xlsx;
 
 use std::collections::BTreeMap;
+use std::str::FromStr;
 
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use crate::phone::{Delivery, LineType, PhoneNumber, PhoneParser};
+
+pub use dedup::deduplicate;
+use header::Layout;
+pub use header::{
+    PHONE_HEADER_ALIASES, TIMEZONE_HEADER_ALIASES, is_phone_header, is_timezone_header,
+    normalize_header,
+};
+use table::{Table, is_blank_row};
 
 /// What to do when two rows carry the same number.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
@@ -41,9 +66,27 @@ pub enum FileFormat {
 impl FileFormat {
     /// From a file name's extension, falling back to the content (XLSX files
     /// are ZIP archives and start with `PK`).
+    ///
+    /// `.csv`, `.txt`, `.tsv` -> CSV; `.xlsx`, `.xlsm` -> XLSX (any case).
+    /// Otherwise (no name, another extension): bytes starting `PK\x03\x04`
+    /// -> XLSX, bytes that are UTF-8 text -> CSV, anything else (an old
+    /// binary `.xls`, a PDF...) -> `None`.
     pub fn detect(file_name: Option<&str>, bytes: &[u8]) -> Option<FileFormat> {
-        let _ = (file_name, bytes);
-        todo!("format detection")
+        let extension = file_name
+            .and_then(|name| name.rsplit_once('.'))
+            .map(|(_, ext)| ext.trim().to_ascii_lowercase());
+        match extension.as_deref() {
+            Some("csv" | "txt" | "tsv") => return Some(FileFormat::Csv),
+            Some("xlsx" | "xlsm") => return Some(FileFormat::Xlsx),
+            _ => {}
+        }
+        if bytes.starts_with(b"PK\x03\x04") {
+            Some(FileFormat::Xlsx)
+        } else if std::str::from_utf8(bytes).is_ok() {
+            Some(FileFormat::Csv)
+        } else {
+            None
+        }
     }
 }
 
@@ -98,17 +141,20 @@ pub enum ImportError {
     UnsupportedFormat,
 }
 
+/// Imports a CSV: UTF-8 (a BOM is fine), delimiter `,`, `;` or tab chosen by
+/// the header line. A file that is not UTF-8 is an [`ImportError::Csv`] at
+/// the first bad line; a file with no non-blank line is [`ImportError::Empty`].
 pub fn import_csv<R: std::io::Read>(
     reader: R,
     options: &ImportOptions,
 ) -> Result<ImportReport, ImportError> {
-    let _ = (reader, options);
-    todo!("csv import")
+    process(csv::read_table(reader)?, options)
 }
 
+/// Imports the first worksheet of an XLSX workbook. Numeric phone cells
+/// (which lost their leading 0) are read as their integer digits.
 pub fn import_xlsx(bytes: &[u8], options: &ImportOptions) -> Result<ImportReport, ImportError> {
-    let _ = (bytes, options);
-    todo!("xlsx import")
+    process(xlsx::read_table(bytes)?, options)
 }
 
 /// Imports a file of either format.
@@ -120,5 +166,202 @@ pub fn import_bytes(
     match format {
         FileFormat::Csv => import_csv(bytes, options),
         FileFormat::Xlsx => import_xlsx(bytes, options),
+    }
+}
+
+/// Validates every row of a table, folds duplicates and counts.
+fn process(table: Table, options: &ImportOptions) -> Result<ImportReport, ImportError> {
+    let Some(layout) = Layout::detect(&table.header, table.column_base) else {
+        return Err(ImportError::NoPhoneColumn {
+            headers: table.header.iter().map(|h| h.trim().to_owned()).collect(),
+        });
+    };
+
+    let mut total_rows = 0;
+    let mut valid = Vec::new();
+    let mut errors = Vec::new();
+    for (row, cells) in &table.rows {
+        if is_blank_row(cells) {
+            continue;
+        }
+        total_rows += 1;
+        match read_row(&layout, *row, cells, &options.parser) {
+            Ok(contact) => valid.push(contact),
+            Err(invalid) => errors.push(invalid),
+        }
+    }
+
+    let (contacts, duplicates) = deduplicate(valid, &options.dedup);
+    let summary = ImportSummary {
+        total_rows,
+        imported: contacts.len(),
+        duplicates,
+        invalid: errors.len(),
+    };
+    Ok(ImportReport {
+        summary,
+        contacts,
+        errors,
+    })
+}
+
+/// One data row: phone first (its error wins), then the time zone, then
+/// every other non-empty cell as metadata.
+fn read_row(
+    layout: &Layout,
+    row: usize,
+    cells: &[String],
+    parser: &PhoneParser,
+) -> Result<ImportedContact, InvalidRow> {
+    let cell = |i: usize| cells.get(i).map(String::as_str).unwrap_or("");
+    let raw_phone = cell(layout.phone);
+    let parsed = parser.parse(raw_phone).map_err(|e| InvalidRow {
+        row,
+        value: raw_phone.to_owned(),
+        reason: e.to_string(),
+    })?;
+
+    let timezone = match layout.timezone.map(|i| cell(i).trim()) {
+        None | Some("") => None,
+        Some(name) => Some(Tz::from_str(name).map_err(|_| InvalidRow {
+            row,
+            value: name.to_owned(),
+            reason: format!(
+                "unknown time zone {name:?} (expected an IANA name such as Asia/Jerusalem)"
+            ),
+        })?),
+    };
+
+    let metadata = cells
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != layout.phone && Some(*i) != layout.timezone)
+        .filter_map(|(i, value)| {
+            let value = value.trim();
+            (!value.is_empty()).then(|| (layout.key(i), value.to_owned()))
+        })
+        .collect();
+
+    Ok(ImportedContact {
+        row,
+        phone: parsed.number,
+        line_type: parsed.line_type,
+        delivery: Delivery::for_line_type(parsed.line_type),
+        timezone,
+        metadata,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::phone::PhoneError;
+
+    fn csv(text: &str) -> Result<ImportReport, ImportError> {
+        import_csv(text.as_bytes(), &ImportOptions::default())
+    }
+
+    #[test]
+    fn format_is_detected_by_extension_then_content() {
+        let zip = b"PK\x03\x04rest";
+        assert_eq!(
+            FileFormat::detect(Some("list.CSV"), zip),
+            Some(FileFormat::Csv)
+        );
+        assert_eq!(
+            FileFormat::detect(Some("a.b.txt"), b""),
+            Some(FileFormat::Csv)
+        );
+        assert_eq!(
+            FileFormat::detect(Some("x.tsv"), b"\xff"),
+            Some(FileFormat::Csv)
+        );
+        assert_eq!(
+            FileFormat::detect(Some("Contacts.XLSX"), b"phone"),
+            Some(FileFormat::Xlsx)
+        );
+        assert_eq!(FileFormat::detect(None, zip), Some(FileFormat::Xlsx));
+        assert_eq!(
+            FileFormat::detect(Some("upload.bin"), zip),
+            Some(FileFormat::Xlsx)
+        );
+        assert_eq!(
+            FileFormat::detect(None, "טלפון\n050".as_bytes()),
+            Some(FileFormat::Csv)
+        );
+        assert_eq!(
+            FileFormat::detect(Some("noext"), b"phone\n"),
+            Some(FileFormat::Csv)
+        );
+        assert_eq!(
+            FileFormat::detect(Some("old.xls"), b"\xD0\xCF\x11\xE0\xA1"),
+            None
+        );
+        assert_eq!(FileFormat::detect(None, b"\xff\xfe\x00"), None);
+    }
+
+    #[test]
+    fn missing_phone_column_lists_the_headers() {
+        match csv("\u{FEFF}Name , email\nDana,d@example.com\n") {
+            Err(ImportError::NoPhoneColumn { headers }) => {
+                assert_eq!(headers, vec!["Name", "email"]);
+            }
+            other => panic!("expected NoPhoneColumn, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unknown_time_zone_invalidates_the_row() {
+        let report =
+            csv("phone,tz\n050-234-5678,Mars/Olympus\n052-345-6789,Europe/London\n054-765-4321,\n")
+                .expect("imports");
+        assert_eq!(report.errors.len(), 1);
+        assert_eq!(report.errors[0].row, 2);
+        assert_eq!(report.errors[0].value, "Mars/Olympus");
+        assert!(report.errors[0].reason.contains("unknown time zone"));
+        assert_eq!(report.contacts[0].timezone, Some(chrono_tz::Europe::London));
+        assert_eq!(report.contacts[1].timezone, None);
+    }
+
+    #[test]
+    fn invalid_phone_wins_over_invalid_zone_and_reason_is_the_phone_error() {
+        let report = csv("phone,tz\nabc,Mars/Olympus\n").expect("imports");
+        assert_eq!(
+            report.errors,
+            vec![InvalidRow {
+                row: 2,
+                value: "abc".into(),
+                reason: PhoneError::InvalidCharacters.to_string(),
+            }]
+        );
+    }
+
+    #[test]
+    fn metadata_is_trimmed_and_empty_cells_omitted() {
+        let report = csv("Name,Phone,Notes,\n Dana ,0502345678,,x,extra\n").expect("imports");
+        let c = &report.contacts[0];
+        let expected: BTreeMap<String, String> =
+            [("Name", "Dana"), ("column_4", "x"), ("column_5", "extra")]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+        assert_eq!(c.metadata, expected);
+        assert_eq!(c.row, 2);
+    }
+
+    #[test]
+    fn summary_adds_up() {
+        let report = csv("phone\n0502345678\n\n050-234-5678\nabc\n0523456789\n").expect("imports");
+        assert_eq!(
+            report.summary,
+            ImportSummary {
+                total_rows: 4,
+                imported: 2,
+                duplicates: 1,
+                invalid: 1
+            }
+        );
+        assert_eq!(report.errors[0].row, 5);
+        assert_eq!(report.contacts[1].row, 6);
     }
 }

@@ -4,9 +4,17 @@
 //! [`PhoneParser::parse`] accepts the forms people and spreadsheets write
 //! (`050-234-5678`, `+972 50 234 5678`, `972502345678`, `(03) 123-4567`,
 //! `502345678` from a numeric cell that lost its leading 0, `tel:` URIs) and
-//! yields E.164 with a [`LineType`]. Validation and classification come from
-//! libphonenumber's metadata (the `phonenumber` crate); our own rules only
-//! decide which characters may appear and how a float cell's text is read.
+//! yields E.164 with a [`LineType`]. Validation and classification use
+//! libphonenumber's metadata (the `phonenumber` crate), applied with
+//! libphonenumber's whole-number matching (the crate alone only anchors its
+//! patterns at the start and so accepts numbers with trailing extra digits).
+//! Our own rules decide which characters may appear, how a float cell's
+//! text is read, and how digits that begin with the calling code are read.
+//!
+//! Line types: `Mobile`, `FixedLine` and `Voip` as the metadata says
+//! (in Israel 05x mobile, 02/03/04/08/09 and 153 fixed, 07x VoIP); every
+//! other type, including North America's `FixedLineOrMobile`, toll-free
+//! (1-800) and shared-cost (1-700), is [`LineType::Unknown`].
 
 use std::str::FromStr;
 
@@ -213,10 +221,15 @@ impl PhoneParser {
     /// a spreadsheet float's text (`502345678.0`); the national prefix
     /// (`050…`) or none (`50…`, a numeric cell that lost its leading 0);
     /// `00`-style international prefixes; the default region's calling code
-    /// without `+` (`972502345678`), read as international when the digits
-    /// are not themselves a plausible national number (libphonenumber's rule).
-    /// Rejected: letters (no vanity numbers, no `ext.`), any other symbol,
-    /// and numbers the numbering plan does not hold as valid.
+    /// without `+` (`972502345678`), read as international unless the digits
+    /// as written (with the national prefix restored) are a valid national
+    /// number (`97234567` is 09-7234567 from a numeric cell).
+    /// Rejected: letters (no vanity numbers, no `ext.`), any other symbol
+    /// (including scientific notation such as `5.02E+8`, which has lost
+    /// digits), and numbers the numbering plan does not hold as valid.
+    /// Valid numbers shorter than 8 digits in E.164 (a few small islands) are
+    /// refused as too short so that every result reads back through
+    /// [`PhoneNumber::from_e164`].
     pub fn parse(&self, raw: &str) -> Result<ParsedPhone, PhoneError> {
         let id = country_id(&self.region)
             .ok_or_else(|| PhoneError::UnknownRegion(self.region.clone()))?;
@@ -453,9 +466,11 @@ fn matches_whole(desc: Option<&phonenumber::metadata::Descriptor>, national: &st
     // crate's shared regex cache compiles the anchored copy once.
     let pattern = format!("(?x)^(?:{})$", desc.national_number().as_str());
     let cache = DATABASE.cache();
-    let Ok(mut cache) = cache.lock() else {
-        return false;
-    };
+    // A poisoned lock only means another thread panicked mid-lookup; the
+    // cache itself is still usable.
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     cache
         .compile(&pattern)
         .is_ok_and(|regex| regex.is_match(national))
@@ -820,10 +835,16 @@ mod tests {
             let raw = written(&national, form);
             let parsed = il().parse(&raw);
             prop_assert_eq!(
-                parsed.map(|p| (p.number.to_string(), p.line_type)),
+                parsed.clone().map(|p| (p.number.to_string(), p.line_type)),
                 Ok((format!("+972{national}"), LineType::Mobile)),
                 "{:?}", raw
             );
+            // Idempotent: the E.164 output parses to itself, whatever the
+            // default region.
+            let parsed = parsed.map_err(|e| TestCaseError::fail(e.to_string()))?;
+            for parser in [il(), PhoneParser::new("US").expect("US")] {
+                prop_assert_eq!(parser.parse(parsed.number.as_str()), Ok(parsed.clone()));
+            }
         }
 
         // Property 3: Phone number validation correctness

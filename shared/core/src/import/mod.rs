@@ -142,8 +142,10 @@ pub enum ImportError {
 }
 
 /// Imports a CSV: UTF-8 (a BOM is fine), delimiter `,`, `;` or tab chosen by
-/// the header line. A file that is not UTF-8 is an [`ImportError::Csv`] at
-/// the first bad line; a file with no non-blank line is [`ImportError::Empty`].
+/// the header line, quoted fields may span lines (a row's number is the line
+/// it starts on). A file that is not UTF-8 is an [`ImportError::Csv`] at the
+/// first bad line; a reader that fails outright is `Csv { line: 0, .. }`; a
+/// file with no non-blank line is [`ImportError::Empty`].
 pub fn import_csv<R: std::io::Read>(
     reader: R,
     options: &ImportOptions,

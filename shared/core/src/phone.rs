@@ -4,9 +4,17 @@
 //! [`PhoneParser::parse`] accepts the forms people and spreadsheets write
 //! (`050-234-5678`, `+972 50 234 5678`, `972502345678`, `(03) 123-4567`,
 //! `502345678` from a numeric cell that lost its leading 0, `tel:` URIs) and
-//! yields E.164 with a [`LineType`]. Validation and classification come from
-//! libphonenumber's metadata (the `phonenumber` crate); our own rules only
-//! decide which characters may appear and how a float cell's text is read.
+//! yields E.164 with a [`LineType`]. Validation and classification use
+//! libphonenumber's metadata (the `phonenumber` crate), applied with
+//! libphonenumber's whole-number matching (the crate alone only anchors its
+//! patterns at the start and so accepts numbers with trailing extra digits).
+//! Our own rules decide which characters may appear, how a float cell's
+//! text is read, and how digits that begin with the calling code are read.
+//!
+//! Line types: `Mobile`, `FixedLine` and `Voip` as the metadata says
+//! (in Israel 05x mobile, 02/03/04/08/09 and 153 fixed, 07x VoIP); every
+//! other type, including North America's `FixedLineOrMobile`, toll-free
+//! (1-800) and shared-cost (1-700), is [`LineType::Unknown`].
 
 use std::str::FromStr;
 
@@ -213,10 +221,15 @@ impl PhoneParser {
     /// a spreadsheet float's text (`502345678.0`); the national prefix
     /// (`050…`) or none (`50…`, a numeric cell that lost its leading 0);
     /// `00`-style international prefixes; the default region's calling code
-    /// without `+` (`972502345678`), read as international when the digits
-    /// are not themselves a plausible national number (libphonenumber's rule).
-    /// Rejected: letters (no vanity numbers, no `ext.`), any other symbol,
-    /// and numbers the numbering plan does not hold as valid.
+    /// without `+` (`972502345678`), read as international unless the digits
+    /// as written (with the national prefix restored) are a valid national
+    /// number (`97234567` is 09-7234567 from a numeric cell).
+    /// Rejected: letters (no vanity numbers, no `ext.`), any other symbol
+    /// (including scientific notation such as `5.02E+8`, which has lost
+    /// digits), and numbers the numbering plan does not hold as valid.
+    /// Valid numbers shorter than 8 digits in E.164 (a few small islands) are
+    /// refused as too short so that every result reads back through
+    /// [`PhoneNumber::from_e164`].
     pub fn parse(&self, raw: &str) -> Result<ParsedPhone, PhoneError> {
         let id = country_id(&self.region)
             .ok_or_else(|| PhoneError::UnknownRegion(self.region.clone()))?;
@@ -321,7 +334,36 @@ fn strip_float_suffix(text: &str) -> &str {
     }
 }
 
+/// Reads `+digits` / `digits` for a region. Digits that start with the
+/// region's calling code but no `+` have two readings: national (`97200000`
+/// is Netanya's 09-7200000 that lost its 0) and international
+/// (`972502345678`). The crate strips the code whenever the region's general
+/// length data says so, which is too eager for such numbers, so the national
+/// reading is tried first (by restoring the national prefix) and wins when it
+/// is a valid number; otherwise the crate's own reading stands.
 fn parse_normalized(id: country::Id, written: &str) -> Result<ParsedPhone, PhoneError> {
+    if let Some(national) = forced_national(id, written)
+        && let Ok(parsed) = read_number(id, &national)
+    {
+        return Ok(parsed);
+    }
+    read_number(id, written)
+}
+
+/// `digits` with the region's national prefix restored, when `digits`
+/// starts with the region's calling code (and not already with the prefix).
+fn forced_national(id: country::Id, written: &str) -> Option<String> {
+    if written.starts_with('+') {
+        return None;
+    }
+    let meta = DATABASE.by_id(id.as_ref())?;
+    let prefix = meta.national_prefix()?;
+    let code = meta.country_code().to_string();
+    (written.starts_with(&code) && !written.starts_with(prefix))
+        .then(|| format!("{prefix}{written}"))
+}
+
+fn read_number(id: country::Id, written: &str) -> Result<ParsedPhone, PhoneError> {
     let number = phonenumber::parse(Some(id), written).map_err(|e| match e {
         // Only digits reach the crate, so "no number" means too few of them.
         ParseError::NoNumber | ParseError::TooShortAfterIdd | ParseError::TooShortNsn => {
@@ -337,10 +379,11 @@ fn parse_normalized(id: country::Id, written: &str) -> Result<ParsedPhone, Phone
     if digits > MAX_E164_DIGITS {
         return Err(PhoneError::TooLong);
     }
-    if !number.is_valid() {
+    let Some(number_type) = number_type(number.code().value(), &number.national().to_string())
+    else {
         return Err(invalid_reason(&number));
-    }
-    let line_type = match number.number_type(&DATABASE) {
+    };
+    let line_type = match number_type {
         Type::Mobile => LineType::Mobile,
         Type::FixedLine => LineType::FixedLine,
         Type::Voip => LineType::Voip,
@@ -358,6 +401,79 @@ fn parse_normalized(id: country::Id, written: &str) -> Result<ParsedPhone, Phone
         }
     })?;
     Ok(ParsedPhone { number, line_type })
+}
+
+/// The type of a national number under any region sharing its calling code,
+/// or `None` if it is not a valid number.
+///
+/// The crate's own `is_valid`/`number_type` only anchor the metadata
+/// patterns at the start, so `972502345678` passed as a 12-digit Israeli
+/// landline (its first 8 digits look like one, and 12 is a possible length
+/// for the 153 fax range). This applies libphonenumber's real rule: the
+/// whole national number must match a type's pattern and have one of that
+/// type's possible lengths.
+fn number_type(code: u16, national: &str) -> Option<Type> {
+    let regions = DATABASE.by_code(&code)?;
+    regions
+        .into_iter()
+        .find_map(|meta| classify(meta, national))
+}
+
+/// libphonenumber's `getNumberTypeHelper` with whole-string matching.
+fn classify(meta: &phonenumber::Metadata, national: &str) -> Option<Type> {
+    let d = meta.descriptors();
+    if !matches_whole(Some(d.general()), national) {
+        return None;
+    }
+    let special = [
+        (Type::PremiumRate, d.premium_rate()),
+        (Type::TollFree, d.toll_free()),
+        (Type::SharedCost, d.shared_cost()),
+        (Type::Voip, d.voip()),
+        (Type::PersonalNumber, d.personal_number()),
+        (Type::Pager, d.pager()),
+        (Type::Uan, d.uan()),
+        (Type::Voicemail, d.voicemail()),
+    ];
+    if let Some((kind, _)) = special
+        .into_iter()
+        .find(|(_, desc)| matches_whole(*desc, national))
+    {
+        return Some(kind);
+    }
+    match (
+        matches_whole(d.fixed_line(), national),
+        matches_whole(d.mobile(), national),
+    ) {
+        (true, true) => Some(Type::FixedLineOrMobile),
+        (true, false) => Some(Type::FixedLine),
+        (false, true) => Some(Type::Mobile),
+        (false, false) => None,
+    }
+}
+
+/// True if `national` has one of the descriptor's possible lengths (when it
+/// lists any) and matches its whole pattern.
+fn matches_whole(desc: Option<&phonenumber::metadata::Descriptor>, national: &str) -> bool {
+    let Some(desc) = desc else {
+        return false;
+    };
+    let lengths = desc.possible_length();
+    if !lengths.is_empty() && !lengths.iter().any(|&l| usize::from(l) == national.len()) {
+        return false;
+    }
+    // The metadata patterns are written with insignificant whitespace; the
+    // crate's shared regex cache compiles the anchored copy once.
+    let pattern = format!("(?x)^(?:{})$", desc.national_number().as_str());
+    let cache = DATABASE.cache();
+    // A poisoned lock only means another thread panicked mid-lookup; the
+    // cache itself is still usable.
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    cache
+        .compile(&pattern)
+        .is_ok_and(|regex| regex.is_match(national))
 }
 
 /// Why a parsed but invalid number is invalid: its national part is shorter
@@ -487,6 +603,15 @@ mod tests {
         assert_eq!(e164("03-6123456"), "+97236123456");
         assert_eq!(e164("04-8234567"), "+97248234567");
         assert_eq!(e164("26234567"), "+97226234567", "lost leading 0");
+        // 09-7xx numbers that lost their 0 start with 972 but are national.
+        assert_eq!(e164("97200000"), "+97297200000");
+        assert_eq!(e164("97234567.0"), "+97297234567");
+        assert_eq!(kind("97234567"), LineType::FixedLine);
+        // ...while the calling code followed by a full number is international.
+        assert_eq!(e164("97297234567"), "+97297234567");
+        assert_eq!(e164("97226234567"), "+97226234567");
+        // The 153 fax-mail range is 11-12 digits and a fixed line.
+        assert_eq!(kind("153-2-6234567"), LineType::FixedLine);
         for raw in [
             "02-123-4567",
             "(03) 123-4567",
@@ -584,6 +709,8 @@ mod tests {
             "050234567890123456789",
             "+97250234567890123",
             "1234567890123456",
+            "+1 212 555 12345",
+            "050-234-56789012",
         ] {
             assert_eq!(err(raw), PhoneError::TooLong, "{raw:?}");
         }
@@ -594,6 +721,10 @@ mod tests {
             "058-2345678",
             "+972 50 123 4567",
             "06-1234567",
+            // Valid prefix, wrong length: the crate alone accepted these.
+            "+972972502345678",
+            "972972502345678",
+            "03-61234567",
         ] {
             assert_eq!(err(raw), PhoneError::InvalidForRegion, "{raw:?}");
         }
@@ -704,10 +835,16 @@ mod tests {
             let raw = written(&national, form);
             let parsed = il().parse(&raw);
             prop_assert_eq!(
-                parsed.map(|p| (p.number.to_string(), p.line_type)),
+                parsed.clone().map(|p| (p.number.to_string(), p.line_type)),
                 Ok((format!("+972{national}"), LineType::Mobile)),
                 "{:?}", raw
             );
+            // Idempotent: the E.164 output parses to itself, whatever the
+            // default region.
+            let parsed = parsed.map_err(|e| TestCaseError::fail(e.to_string()))?;
+            for parser in [il(), PhoneParser::new("US").expect("US")] {
+                prop_assert_eq!(parser.parse(parsed.number.as_str()), Ok(parsed.clone()));
+            }
         }
 
         // Property 3: Phone number validation correctness

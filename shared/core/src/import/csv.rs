@@ -41,6 +41,7 @@ pub(crate) fn read_table<R: Read>(mut reader: R) -> Result<Table, ImportError> {
         ..Table::default()
     };
     let mut have_header = false;
+    let mut lines = LineCounter::new(text);
     for record in csv.records() {
         let record = record.map_err(|e| ImportError::Csv {
             line: e.position().map_or(0, |p| p.line()),
@@ -55,14 +56,56 @@ pub(crate) fn read_table<R: Read>(mut reader: R) -> Result<Table, ImportError> {
             have_header = true;
             continue;
         }
-        let line = record.position().map_or(0, |p| p.line());
-        let row = usize::try_from(line).unwrap_or(usize::MAX);
+        let start = record.position().map_or(0, |p| p.byte());
+        let row = lines.line_at(usize::try_from(start).unwrap_or(usize::MAX));
         table.rows.push((row, cells));
     }
     if !have_header {
         return Err(ImportError::Empty);
     }
     Ok(table)
+}
+
+/// Turns a record's byte offset into the 1-based line a person sees.
+///
+/// The csv crate's own line numbers skip empty lines and miscount CRLF, and
+/// its byte offset points at the line break before a record that follows
+/// empty lines, so the line is counted here from the text itself.
+struct LineCounter<'a> {
+    text: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            text: text.as_bytes(),
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The line of the first content byte at or after `start` (records are
+    /// read in order, so counting resumes where the last call stopped).
+    fn line_at(&mut self, start: usize) -> usize {
+        let mut start = start.min(self.text.len());
+        while matches!(self.text.get(start), Some(b'\r' | b'\n')) {
+            start += 1;
+        }
+        if start < self.offset {
+            return self.line;
+        }
+        for (i, &b) in self.text[self.offset..start].iter().enumerate() {
+            let next = self.text.get(self.offset + i + 1);
+            // "\r\n" is one break; a lone "\r" (old Mac files) is one too.
+            if b == b'\n' || (b == b'\r' && next != Some(&b'\n')) {
+                self.line += 1;
+            }
+        }
+        self.offset = start;
+        self.line
+    }
 }
 
 /// Picks `,`, `;` or tab: whichever occurs most often (outside quotes) in the
@@ -106,12 +149,19 @@ mod tests {
 
     #[test]
     fn rows_carry_their_line_numbers_and_blank_lines_are_skipped() {
-        let table =
-            read_table("\u{FEFF}phone,name\n050,a\n\n,\n052,\"multi\nline\"\n054,c\n".as_bytes())
-                .expect("reads");
-        assert_eq!(table.header, vec!["phone", "name"]);
-        let rows: Vec<usize> = table.rows.iter().map(|(r, _)| *r).collect();
-        assert_eq!(rows, vec![2, 5, 7]);
+        let rows = |text: &str| -> Vec<usize> {
+            let table = read_table(text.as_bytes()).expect("reads");
+            assert_eq!(table.header, vec!["phone", "name"]);
+            table.rows.iter().map(|(r, _)| *r).collect()
+        };
+        assert_eq!(
+            rows("\u{FEFF}phone,name\n050,a\n\n,\n052,\"multi\nline\"\n054,c\n"),
+            vec![2, 5, 7]
+        );
+        assert_eq!(rows("phone,name\n050,a\n\nabc,b\n\n\n\nx,y"), vec![2, 4, 8]);
+        assert_eq!(rows("phone,name\r\n050,a\r\n\r\nabc,b\r\n"), vec![2, 4]);
+        assert_eq!(rows("\n\nphone,name\r050,a\r\rabc,b\r"), vec![4, 6]);
+        assert_eq!(rows("phone,name\n\"a\n\nb\",1\n\n,\"\"\n2,3"), vec![2, 7]);
     }
 
     #[test]

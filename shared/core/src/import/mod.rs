@@ -142,8 +142,10 @@ pub enum ImportError {
 }
 
 /// Imports a CSV: UTF-8 (a BOM is fine), delimiter `,`, `;` or tab chosen by
-/// the header line. A file that is not UTF-8 is an [`ImportError::Csv`] at
-/// the first bad line; a file with no non-blank line is [`ImportError::Empty`].
+/// the header line, quoted fields may span lines (a row's number is the line
+/// it starts on). A file that is not UTF-8 is an [`ImportError::Csv`] at the
+/// first bad line; a reader that fails outright is `Csv { line: 0, .. }`; a
+/// file with no non-blank line is [`ImportError::Empty`].
 pub fn import_csv<R: std::io::Read>(
     reader: R,
     options: &ImportOptions,
@@ -205,6 +207,17 @@ fn process(table: Table, options: &ImportOptions) -> Result<ImportReport, Import
     })
 }
 
+/// An IANA zone name; exact spelling first, then ignoring ASCII case
+/// (`asia/jerusalem`), since people type these by hand.
+fn parse_zone(name: &str) -> Option<Tz> {
+    Tz::from_str(name).ok().or_else(|| {
+        chrono_tz::TZ_VARIANTS
+            .iter()
+            .copied()
+            .find(|tz| tz.name().eq_ignore_ascii_case(name))
+    })
+}
+
 /// One data row: phone first (its error wins), then the time zone, then
 /// every other non-empty cell as metadata.
 fn read_row(
@@ -223,7 +236,7 @@ fn read_row(
 
     let timezone = match layout.timezone.map(|i| cell(i).trim()) {
         None | Some("") => None,
-        Some(name) => Some(Tz::from_str(name).map_err(|_| InvalidRow {
+        Some(name) => Some(parse_zone(name).ok_or_else(|| InvalidRow {
             row,
             value: name.to_owned(),
             reason: format!(
@@ -313,7 +326,7 @@ mod tests {
     #[test]
     fn unknown_time_zone_invalidates_the_row() {
         let report =
-            csv("phone,tz\n050-234-5678,Mars/Olympus\n052-345-6789,Europe/London\n054-765-4321,\n")
+            csv("phone,tz\n050-234-5678,Mars/Olympus\n052-345-6789,europe/LONDON\n054-765-4321,\n")
                 .expect("imports");
         assert_eq!(report.errors.len(), 1);
         assert_eq!(report.errors[0].row, 2);

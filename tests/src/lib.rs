@@ -13,7 +13,9 @@ use campaign_embedded::runtime::Local;
 
 /// A UTC instant.
 pub fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).single().expect("valid instant")
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
+        .single()
+        .expect("valid instant")
 }
 
 /// Monday 2 March 2026, 08:00 UTC (10:00 in Israel): inside working hours.
@@ -35,12 +37,23 @@ pub fn settings() -> CampaignSettings {
             end: None,
             timezone: chrono_tz::Asia::Jerusalem,
             windows: vec![CallingWindow {
-                days: vec![Weekday::Sun, Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat],
+                days: vec![
+                    Weekday::Sun,
+                    Weekday::Mon,
+                    Weekday::Tue,
+                    Weekday::Wed,
+                    Weekday::Thu,
+                    Weekday::Fri,
+                    Weekday::Sat,
+                ],
                 start: t(8),
                 end: t(22),
             }],
         },
-        pace: PaceLimits { calls_per_second: 10, max_concurrent: 20 },
+        pace: PaceLimits {
+            calls_per_second: 10,
+            max_concurrent: 20,
+        },
         retry: RetryPolicy::default(),
         carrier: Carrier::Asterisk,
         caller_id: None,
@@ -49,21 +62,46 @@ pub fn settings() -> CampaignSettings {
 }
 
 /// Creates, loads (CSV text) and starts a campaign.
-pub async fn started_campaign(local: &Local, name: &str, csv: &str, settings: CampaignSettings) -> Campaign {
+pub async fn started_campaign(
+    local: &Local,
+    name: &str,
+    csv: &str,
+    settings: CampaignSettings,
+) -> Campaign {
     let campaign = local
         .lifecycle()
-        .create(NewCampaign { name: name.into(), kind: CampaignKind::Voice, settings }, "tester")
+        .create(
+            NewCampaign {
+                name: name.into(),
+                kind: CampaignKind::Voice,
+                settings,
+            },
+            "tester",
+        )
         .await
         .expect("create");
     local
         .import_contacts()
-        .run(&campaign.id, csv.as_bytes(), FileFormat::Csv, &ImportOptions::default())
+        .run(
+            &campaign.id,
+            csv.as_bytes(),
+            FileFormat::Csv,
+            &ImportOptions::default(),
+        )
         .await
         .expect("import");
-    local.lifecycle().start(&campaign.id, "tester").await.expect("start")
+    local
+        .lifecycle()
+        .start(&campaign.id, "tester")
+        .await
+        .expect("start")
 }
 
 /// Runs a future to completion on a fresh current-thread runtime.
 pub fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime").block_on(f)
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
 }

@@ -21,21 +21,47 @@ fn the_demo_campaign_completes_with_every_invariant_holding() {
     let c = &result.report.counts;
     // The sample has every path in it.
     assert!(c.attempts > 2000, "{c:?}");
-    assert!(c.converted > 0 && c.opted_out > 0 && c.busy > 0 && c.no_answer > 0 && c.failed > 0, "{c:?}");
-    assert!(c.sms_sent > 0 && c.tts_delivered + c.tts_failed > 0, "{c:?}");
-    assert!(result.import.blacklisted > 0, "some imported numbers were already listed");
-    assert!(result.import.report.summary.duplicates > 0 && result.import.report.summary.invalid > 0);
+    assert!(
+        c.converted > 0 && c.opted_out > 0 && c.busy > 0 && c.no_answer > 0 && c.failed > 0,
+        "{c:?}"
+    );
+    assert!(
+        c.sms_sent > 0 && c.tts_delivered + c.tts_failed > 0,
+        "{c:?}"
+    );
+    assert!(
+        result.import.blacklisted > 0,
+        "some imported numbers were already listed"
+    );
+    assert!(
+        result.import.report.summary.duplicates > 0 && result.import.report.summary.invalid > 0
+    );
     // Counts are derived from the rows of the report.
-    let campaign_calls = result.report.calls.iter().filter(|r| r.purpose == CallPurpose::Campaign).count() as u64;
+    let campaign_calls = result
+        .report
+        .calls
+        .iter()
+        .filter(|r| r.purpose == CallPurpose::Campaign)
+        .count() as u64;
     assert_eq!(campaign_calls, c.attempts);
-    assert_eq!(result.report.contacts.terminal(), result.report.contacts.total());
+    assert_eq!(
+        result.report.contacts.terminal(),
+        result.report.contacts.total()
+    );
 }
 
 #[test]
 fn the_demo_is_reproducible_for_a_seed() {
     let run = || {
-        block_on(run_demo(DemoOptions { seed: 11, ..DemoOptions::default() }, Arc::new(MemoryObjects::new()), |_| {}))
-            .expect("demo runs")
+        block_on(run_demo(
+            DemoOptions {
+                seed: 11,
+                ..DemoOptions::default()
+            },
+            Arc::new(MemoryObjects::new()),
+            |_| {},
+        ))
+        .expect("demo runs")
     };
     let (a, b) = (run(), run());
     assert_eq!(a.report.counts, b.report.counts);
@@ -50,6 +76,12 @@ fn the_bundled_sample_files_are_what_the_generator_makes() {
         std::fs::write(root.join("sample-contacts.csv"), &files.contacts_csv).unwrap();
         std::fs::write(root.join("sample-blacklist.csv"), &files.blacklist_csv).unwrap();
     }
-    assert_eq!(std::fs::read_to_string(root.join("sample-contacts.csv")).unwrap(), files.contacts_csv);
-    assert_eq!(std::fs::read_to_string(root.join("sample-blacklist.csv")).unwrap(), files.blacklist_csv);
+    assert_eq!(
+        std::fs::read_to_string(root.join("sample-contacts.csv")).unwrap(),
+        files.contacts_csv
+    );
+    assert_eq!(
+        std::fs::read_to_string(root.join("sample-blacklist.csv")).unwrap(),
+        files.blacklist_csv
+    );
 }

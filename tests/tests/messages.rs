@@ -8,16 +8,21 @@
 use std::path::{Path, PathBuf};
 
 use campaign_core::messages::{
-    CallEvent, DialTask, DonationEvent, Message, OptOutEvent, OriginateCommand, WorkflowInput, WorkflowState,
-    all_schemas,
+    CallEvent, DialTask, DonationEvent, Message, OptOutEvent, OriginateCommand, WorkflowInput,
+    WorkflowState, all_schemas,
 };
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("repo root").to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("repo root")
+        .to_path_buf()
 }
 
 fn schema_path(name: &str) -> PathBuf {
-    root().join("events/schemas").join(format!("{name}.schema.json"))
+    root()
+        .join("events/schemas")
+        .join(format!("{name}.schema.json"))
 }
 
 #[test]
@@ -33,7 +38,12 @@ fn checked_in_schemas_match_the_message_types() {
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("{}: {e} (run with UPDATE_SCHEMAS=1)", path.display()));
         let stored: serde_json::Value = serde_json::from_str(&text).unwrap();
-        assert_eq!(stored, schema, "{} is stale: run with UPDATE_SCHEMAS=1", path.display());
+        assert_eq!(
+            stored,
+            schema,
+            "{} is stale: run with UPDATE_SCHEMAS=1",
+            path.display()
+        );
     }
 }
 
@@ -67,11 +77,22 @@ fn every_message_example_validates_against_its_schema_and_decodes() {
         for file in files {
             let bytes = std::fs::read(&file).unwrap();
             let value: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-            let invalid = file.file_name().unwrap().to_string_lossy().starts_with("invalid-");
-            let errors: Vec<String> = validator.iter_errors(&value).map(|e| e.to_string()).collect();
+            let invalid = file
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("invalid-");
+            let errors: Vec<String> = validator
+                .iter_errors(&value)
+                .map(|e| e.to_string())
+                .collect();
             let decoded = decodes(name, &bytes);
             if invalid {
-                assert!(!errors.is_empty(), "{} should fail its schema", file.display());
+                assert!(
+                    !errors.is_empty(),
+                    "{} should fail its schema",
+                    file.display()
+                );
                 assert!(decoded.is_err(), "{} should not decode", file.display());
             } else {
                 assert!(errors.is_empty(), "{}: {errors:?}", file.display());
@@ -86,8 +107,12 @@ fn every_message_example_validates_against_its_schema_and_decodes() {
 #[test]
 fn a_message_of_another_version_is_refused_with_a_clear_error() {
     let path = root().join("events/messages/donation-event/pressed-1.json");
-    let mut value: serde_json::Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    let mut value: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
     value["version"] = 2.into();
     let err = DonationEvent::decode(value.to_string().as_bytes()).unwrap_err();
-    assert_eq!(err.to_string(), "donation-event version 2 is not supported (expected 1)");
+    assert_eq!(
+        err.to_string(),
+        "donation-event version 2 is not supported (expected 1)"
+    );
 }

@@ -17,7 +17,12 @@ use campaign_tests::{block_on, monday_morning, settings, started_campaign};
 
 /// Distinct valid Israeli mobile numbers (national form) for index `i`.
 fn mobile(i: usize) -> String {
-    format!("05{}-{:03}-{:04}", [0, 2, 4][i % 3], 234 + (i / 3) % 700, 5678 + i % 4000)
+    format!(
+        "05{}-{:03}-{:04}",
+        [0, 2, 4][i % 3],
+        234 + (i / 3) % 700,
+        5678 + i % 4000
+    )
 }
 
 fn csv_of(numbers: &[String]) -> String {
@@ -34,12 +39,18 @@ fn e164(national: &str) -> PhoneNumber {
 }
 
 async fn run_to_end(local: &Local, ids: &[campaign_core::ids::CampaignId]) {
-    let done = local.run_until_finished(ids, local.now() + Duration::days(10), |_| {}).await.expect("runs");
+    let done = local
+        .run_until_finished(ids, local.now() + Duration::days(10), |_| {})
+        .await
+        .expect("runs");
     assert!(done, "campaigns did not finish");
 }
 
 fn config(seed: u64) -> LocalConfig {
-    LocalConfig { seed, ..LocalConfig::default() }
+    LocalConfig {
+        seed,
+        ..LocalConfig::default()
+    }
 }
 
 proptest! {

@@ -11,7 +11,11 @@ use campaign_core::phone::PhoneParser;
 
 use crate::DedupArg;
 
-pub fn options(region: &str, dedup: DedupArg, priority_fields: Vec<String>) -> anyhow::Result<ImportOptions> {
+pub fn options(
+    region: &str,
+    dedup: DedupArg,
+    priority_fields: Vec<String>,
+) -> anyhow::Result<ImportOptions> {
     let parser = PhoneParser::new(region).with_context(|| format!("--region {region}"))?;
     let dedup = match dedup {
         DedupArg::KeepFirst => DedupRule::KeepFirst,
@@ -27,7 +31,8 @@ pub fn read_report(file: &Path, options: &ImportOptions) -> anyhow::Result<Impor
     let name = file.file_name().and_then(|n| n.to_str());
     let format = FileFormat::detect(name, &bytes)
         .with_context(|| format!("{}: neither a CSV nor an XLSX file", file.display()))?;
-    import_bytes(&bytes, format, options).with_context(|| format!("cannot import {}", file.display()))
+    import_bytes(&bytes, format, options)
+        .with_context(|| format!("cannot import {}", file.display()))
 }
 
 /// The `--json` document.
@@ -75,7 +80,12 @@ pub fn to_text(file: &Path, report: &ImportReport) -> String {
     if !report.errors.is_empty() {
         out.push_str("invalid rows:\n");
         for e in &report.errors {
-            out.push_str(&format!("  row {:>6}  {:<24} {}\n", e.row, format!("{:?}", e.value), e.reason));
+            out.push_str(&format!(
+                "  row {:>6}  {:<24} {}\n",
+                e.row,
+                format!("{:?}", e.value),
+                e.reason
+            ));
         }
     }
     out

@@ -10,23 +10,40 @@ use campaign_embedded::providers::DirObjects;
 use campaign_embedded::runtime::demo::{ContactFile, DemoOptions, DemoResult, run_demo};
 
 fn israel_time(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.with_timezone(&chrono_tz::Asia::Jerusalem).format("%a %d %b %H:%M").to_string()
+    at.with_timezone(&chrono_tz::Asia::Jerusalem)
+        .format("%a %d %b %H:%M")
+        .to_string()
 }
 
-pub fn run(contacts: Option<std::path::PathBuf>, seed: u64, out: &Path) -> anyhow::Result<ExitCode> {
+pub fn run(
+    contacts: Option<std::path::PathBuf>,
+    seed: u64,
+    out: &Path,
+) -> anyhow::Result<ExitCode> {
     let contacts = match contacts {
         Some(path) => Some(ContactFile {
-            name: path.file_name().and_then(|n| n.to_str()).unwrap_or("contacts").to_owned(),
-            bytes: std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
+            name: path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("contacts")
+                .to_owned(),
+            bytes: std::fs::read(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?,
         }),
         None => None,
     };
     std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
     let objects = Arc::new(DirObjects::new(out));
-    let options = DemoOptions { contacts, seed, ..DemoOptions::default() };
+    let options = DemoOptions {
+        contacts,
+        seed,
+        ..DemoOptions::default()
+    };
     let runtime = tokio::runtime::Builder::new_current_thread().build()?;
     let started = std::time::Instant::now();
-    eprintln!("campaign demo: virtual time, embedded adapters, simulated carrier (no call is placed)");
+    eprintln!(
+        "campaign demo: virtual time, embedded adapters, simulated carrier (no call is placed)"
+    );
     let result = runtime.block_on(run_demo(options, objects, |p| {
         eprintln!(
             "  {} (Israel)  calls placed {:>6}  contacts finished {:>6} / {}",
@@ -43,13 +60,20 @@ pub fn run(contacts: Option<std::path::PathBuf>, seed: u64, out: &Path) -> anyho
     println!("\nsummary: {}", summary_path.display());
     println!("wall time: {:.1} s", started.elapsed().as_secs_f64());
     let ok = result.completed && result.checks.iter().all(|c| c.passed);
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn print_result(r: &DemoResult, out: &Path) {
     let c = &r.report.counts;
     let imp = &r.import.report.summary;
-    println!("\nCampaign {} — {} ({})", r.campaign.id, r.campaign.name, r.campaign.status);
+    println!(
+        "\nCampaign {} — {} ({})",
+        r.campaign.id, r.campaign.name, r.campaign.status
+    );
     println!(
         "contacts: {} rows, {} imported, {} duplicates, {} invalid, {} already on the do-not-call list",
         imp.total_rows, imp.imported, imp.duplicates, imp.invalid, r.import.blacklisted
@@ -92,11 +116,20 @@ fn print_result(r: &DemoResult, out: &Path) {
         "\nvirtual time: {} → {} ({})",
         r.started_at.format("%Y-%m-%d %H:%M UTC"),
         r.finished_at.format("%Y-%m-%d %H:%M UTC"),
-        if r.completed { "completed" } else { "NOT completed before the deadline" }
+        if r.completed {
+            "completed"
+        } else {
+            "NOT completed before the deadline"
+        }
     );
     println!("\nchecks:");
     for check in &r.checks {
-        println!("  {} {:<36} {}", if check.passed { "✓" } else { "✗" }, check.name, check.detail);
+        println!(
+            "  {} {:<36} {}",
+            if check.passed { "✓" } else { "✗" },
+            check.name,
+            check.detail
+        );
     }
     println!("\nreport: {}", out.join(&r.link.key).display());
 }

@@ -12,7 +12,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "campaign", version, about = "Voice campaigns: local tools, demo and simulator")]
+#[command(
+    name = "campaign",
+    version,
+    about = "Voice campaigns: local tools, demo and simulator"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -69,10 +73,21 @@ pub enum DedupArg {
 /// Runs a parsed command line; `Ok` carries the exit code.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Contacts { command: ContactsCommand::Check { file, region, json, dedup, priority_fields } } => {
-            contacts::check(&file, &region, json, dedup, priority_fields)
-        }
-        Command::Demo { contacts, seed, out } => demo::run(contacts, seed, &out),
+        Command::Contacts {
+            command:
+                ContactsCommand::Check {
+                    file,
+                    region,
+                    json,
+                    dedup,
+                    priority_fields,
+                },
+        } => contacts::check(&file, &region, json, dedup, priority_fields),
+        Command::Demo {
+            contacts,
+            seed,
+            out,
+        } => demo::run(contacts, seed, &out),
     }
 }
 
@@ -80,5 +95,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 pub fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
 }

@@ -8,12 +8,22 @@ fn campaign() -> Command {
 }
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../core/tests/fixtures/contacts").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../core/tests/fixtures/contacts")
+        .join(name)
 }
 
 fn check_json(file: &Path) -> serde_json::Value {
-    let out = campaign().args(["contacts", "check", "--json"]).arg(file).output().expect("runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = campaign()
+        .args(["contacts", "check", "--json"])
+        .arg(file)
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("one JSON document")
 }
 
@@ -32,7 +42,10 @@ fn assert_shape(doc: &serde_json::Value) {
         assert!(c["row"].as_u64().unwrap() >= 2);
         assert!(c["phone"].as_str().unwrap().starts_with('+'));
         let t = c["line_type"].as_str().unwrap();
-        assert!(["mobile", "fixed_line", "voip", "unknown"].contains(&t), "{t}");
+        assert!(
+            ["mobile", "fixed_line", "voip", "unknown"].contains(&t),
+            "{t}"
+        );
         assert!(c["metadata"].is_object());
     }
     for e in errors {
@@ -49,7 +62,12 @@ fn csv_and_xlsx_fixtures_give_the_same_contacts() {
     assert_shape(&csv);
     assert_shape(&xlsx);
     let phones = |d: &serde_json::Value| -> Vec<String> {
-        d["contacts"].as_array().unwrap().iter().map(|c| c["phone"].as_str().unwrap().to_owned()).collect()
+        d["contacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["phone"].as_str().unwrap().to_owned())
+            .collect()
     };
     assert_eq!(phones(&csv), phones(&xlsx));
     assert_eq!(csv["summary"], xlsx["summary"]);
@@ -58,35 +76,56 @@ fn csv_and_xlsx_fixtures_give_the_same_contacts() {
 #[test]
 fn a_landline_is_reported_as_fixed_line() {
     let doc = check_json(&fixture("contacts.csv"));
-    let types: Vec<&str> =
-        doc["contacts"].as_array().unwrap().iter().map(|c| c["line_type"].as_str().unwrap()).collect();
+    let types: Vec<&str> = doc["contacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["line_type"].as_str().unwrap())
+        .collect();
     assert!(types.contains(&"fixed_line"), "{types:?}");
     assert!(types.contains(&"mobile"), "{types:?}");
 }
 
 #[test]
 fn the_table_lists_each_invalid_row_with_its_number() {
-    let out = campaign().args(["contacts", "check"]).arg(fixture("contacts.csv")).output().unwrap();
+    let out = campaign()
+        .args(["contacts", "check"])
+        .arg(fixture("contacts.csv"))
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let doc = check_json(&fixture("contacts.csv"));
     for e in doc["errors"].as_array().unwrap() {
-        assert!(text.contains(&format!("row {:>6}", e["row"].as_u64().unwrap())), "{text}");
+        assert!(
+            text.contains(&format!("row {:>6}", e["row"].as_u64().unwrap())),
+            "{text}"
+        );
     }
     assert!(text.contains("total rows"));
 }
 
 #[test]
 fn an_unreadable_file_exits_non_zero_with_a_clear_message() {
-    let out = campaign().args(["contacts", "check", "/nonexistent/contacts.csv"]).output().unwrap();
+    let out = campaign()
+        .args(["contacts", "check", "/nonexistent/contacts.csv"])
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
-    assert!(err.contains("cannot read /nonexistent/contacts.csv"), "{err}");
+    assert!(
+        err.contains("cannot read /nonexistent/contacts.csv"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_file_without_a_phone_column_exits_non_zero() {
-    let out = campaign().args(["contacts", "check"]).arg(fixture("no-phone-column.csv")).output().unwrap();
+    let out = campaign()
+        .args(["contacts", "check"])
+        .arg(fixture("contacts_no_phone.csv"))
+        .output()
+        .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("no phone column"), "{err}");
@@ -94,7 +133,15 @@ fn a_file_without_a_phone_column_exits_non_zero() {
 
 #[test]
 fn an_unknown_region_is_refused() {
-    let out = campaign().args(["contacts", "check", "--region", "XX"]).arg(fixture("contacts.csv")).output().unwrap();
+    let out = campaign()
+        .args(["contacts", "check", "--region", "XX"])
+        .arg(fixture("contacts.csv"))
+        .output()
+        .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8(out.stderr).unwrap().contains("--region XX"));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("--region XX")
+    );
 }

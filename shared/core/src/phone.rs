@@ -24,9 +24,25 @@ use serde::{Deserialize, Serialize};
 
 /// A valid phone number in E.164 form (`+972502345678`). Parsed once at the
 /// edge; valid everywhere after that.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
 pub struct PhoneNumber(String);
+
+/// The schema says what `from_e164` accepts, so a message with a number in
+/// any other form fails validation, not just decoding.
+impl schemars::JsonSchema for PhoneNumber {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "PhoneNumber".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "description": "E.164: + then 8 to 15 digits, no leading 0",
+            "pattern": "^\\+[1-9][0-9]{7,14}$"
+        })
+    }
+}
 
 impl PhoneNumber {
     /// Accepts a string already in E.164 form (`+` then 8–15 digits, no

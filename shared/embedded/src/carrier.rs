@@ -15,16 +15,19 @@ use chrono::{DateTime, Duration, Utc};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use campaign_core::blacklist::BlacklistSource;
 use campaign_core::clock::Clock;
 use campaign_core::ids::CallId;
 use campaign_core::ivr::{IvrAction, IvrCommand, IvrEngine, IvrEvent};
 use campaign_core::messages::{
-    CallEvent, CallEventKind, CallPurpose, DonationEvent, MESSAGE_VERSION, OptOutEvent, OriginateCommand,
+    CallEvent, CallEventKind, CallPurpose, DonationEvent, MESSAGE_VERSION, OptOutEvent,
+    OriginateCommand,
 };
-use campaign_core::blacklist::BlacklistSource;
 use campaign_core::outcome::CallOutcome;
 use campaign_core::phone::PhoneNumber;
-use campaign_core::ports::{BusEvent, EventBus, OriginateAck, PortResult, Telephony, TelephonyError};
+use campaign_core::ports::{
+    BusEvent, EventBus, OriginateAck, PortResult, Telephony, TelephonyError,
+};
 
 /// What the person who answers does.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -66,7 +69,11 @@ impl Default for CarrierProfile {
             ring_secs: (3, 20),
             prompt_secs: (8, 25),
             think_secs: (1, 6),
-            keys: KeyBehaviour { press_1: 0.25, press_9: 0.05, invalid_then_1: 0.05 },
+            keys: KeyBehaviour {
+                press_1: 0.25,
+                press_9: 0.05,
+                invalid_then_1: 0.05,
+            },
         }
     }
 }
@@ -110,16 +117,27 @@ pub struct SimulatedCarrier {
 
 /// A stable 64-bit FNV-1a hash: fates must not depend on Rust's randomised hasher.
 fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+    })
 }
 
 fn between(rng: &mut ChaCha8Rng, (lo, hi): (u32, u32)) -> i64 {
-    i64::from(if hi > lo { rng.random_range(lo..=hi) } else { lo })
+    i64::from(if hi > lo {
+        rng.random_range(lo..=hi)
+    } else {
+        lo
+    })
 }
 
 impl SimulatedCarrier {
     pub fn new(profile: CarrierProfile, seed: u64, clock: Arc<dyn Clock>) -> Self {
-        Self { profile, seed, clock, state: Mutex::new(State::default()) }
+        Self {
+            profile,
+            seed,
+            clock,
+            state: Mutex::new(State::default()),
+        }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -172,12 +190,18 @@ impl SimulatedCarrier {
     }
 
     /// Plans the whole call: its events with their times, and when it ends.
-    fn plan(&self, cmd: &OriginateCommand, now: DateTime<Utc>) -> (Vec<(DateTime<Utc>, BusEvent)>, DateTime<Utc>) {
+    fn plan(
+        &self,
+        cmd: &OriginateCommand,
+        now: DateTime<Utc>,
+    ) -> (Vec<(DateTime<Utc>, BusEvent)>, DateTime<Utc>) {
         let p = &self.profile;
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed ^ fnv(cmd.call_id.as_str()));
         let mut events = Vec::new();
         let mut n = 0u32;
-        let mut ev = |at: DateTime<Utc>, kind: CallEventKind, events: &mut Vec<(DateTime<Utc>, BusEvent)>| {
+        let mut ev = |at: DateTime<Utc>,
+                      kind: CallEventKind,
+                      events: &mut Vec<(DateTime<Utc>, BusEvent)>| {
             n += 1;
             events.push((
                 at,
@@ -226,9 +250,17 @@ impl SimulatedCarrier {
         // TTS fallback calls just play their audio.
         let Some(flow) = cmd.ivr.clone() else {
             let secs = between(&mut rng, p.prompt_secs);
-            let outcome = if dropped { CallOutcome::Disconnected } else { CallOutcome::Answered };
+            let outcome = if dropped {
+                CallOutcome::Disconnected
+            } else {
+                CallOutcome::Answered
+            };
             t += Duration::seconds(if dropped { secs / 2 } else { secs });
-            ev(t, ended(outcome, Some(16), (t - answered_at).num_seconds() as u32), &mut events);
+            ev(
+                t,
+                ended(outcome, Some(16), (t - answered_at).num_seconds() as u32),
+                &mut events,
+            );
             return (events, t);
         };
 
@@ -245,7 +277,11 @@ impl SimulatedCarrier {
             Vec::new()
         };
         digits.reverse();
-        let drop_after = if dropped { Some(between(&mut rng, (2, 10))) } else { None };
+        let drop_after = if dropped {
+            Some(between(&mut rng, (2, 10)))
+        } else {
+            None
+        };
 
         let mut engine = IvrEngine::new(flow);
         let mut inbox = vec![IvrEvent::Answered];
@@ -262,7 +298,11 @@ impl SimulatedCarrier {
                 && (t - answered_at).num_seconds() >= limit
             {
                 let d = (t - answered_at).num_seconds() as u32;
-                ev(t, ended(CallOutcome::Disconnected, Some(16), d), &mut events);
+                ev(
+                    t,
+                    ended(CallOutcome::Disconnected, Some(16), d),
+                    &mut events,
+                );
                 return (events, t);
             }
             let mut hang_up = false;
@@ -277,7 +317,13 @@ impl SimulatedCarrier {
                         match digits.pop() {
                             Some(d) if think < i64::from(timeout_secs) => {
                                 t += Duration::seconds(think);
-                                ev(t, CallEventKind::KeyPressed { digit: d.to_string() }, &mut events);
+                                ev(
+                                    t,
+                                    CallEventKind::KeyPressed {
+                                        digit: d.to_string(),
+                                    },
+                                    &mut events,
+                                );
                                 inbox.insert(0, IvrEvent::Digit(d));
                             }
                             _ => {
@@ -351,7 +397,10 @@ impl Telephony for SimulatedCarrier {
             *count += 1;
             if *count > 1 {
                 // Idempotent on the call id, like ARI's channel id or Connect's ClientToken.
-                return Ok(OriginateAck { carrier_call_id: format!("sim-{}", command.call_id), duplicate: true });
+                return Ok(OriginateAck {
+                    carrier_call_id: format!("sim-{}", command.call_id),
+                    duplicate: true,
+                });
             }
         }
         let (events, ends_at) = self.plan(command, now);
@@ -368,7 +417,10 @@ impl Telephony for SimulatedCarrier {
         for (at, ev) in events {
             Self::push(&mut st, at, ev);
         }
-        Ok(OriginateAck { carrier_call_id: format!("sim-{}", command.call_id), duplicate: false })
+        Ok(OriginateAck {
+            carrier_call_id: format!("sim-{}", command.call_id),
+            duplicate: false,
+        })
     }
 
     /// Ends the call now: its remaining planned events are dropped and an
@@ -412,7 +464,10 @@ impl Telephony for SimulatedCarrier {
 /// carrier's own view (origination to end).
 pub fn peak_concurrency(originations: &[Origination]) -> BTreeMap<String, u32> {
     let mut edges: BTreeMap<String, Vec<(DateTime<Utc>, i32)>> = BTreeMap::new();
-    for o in originations.iter().filter(|o| o.purpose == CallPurpose::Campaign) {
+    for o in originations
+        .iter()
+        .filter(|o| o.purpose == CallPurpose::Campaign)
+    {
         let e = edges.entry(o.campaign.clone()).or_default();
         e.push((o.at, 1));
         e.push((o.ends_at, -1));
@@ -436,8 +491,12 @@ pub fn peak_concurrency(originations: &[Origination]) -> BTreeMap<String, u32> {
 /// Peak originations in any one second per campaign.
 pub fn peak_rate(originations: &[Origination]) -> BTreeMap<String, u32> {
     let mut per: HashMap<(String, i64), u32> = HashMap::new();
-    for o in originations.iter().filter(|o| o.purpose == CallPurpose::Campaign) {
-        *per.entry((o.campaign.clone(), o.at.timestamp())).or_default() += 1;
+    for o in originations
+        .iter()
+        .filter(|o| o.purpose == CallPurpose::Campaign)
+    {
+        *per.entry((o.campaign.clone(), o.at.timestamp()))
+            .or_default() += 1;
     }
     let mut out: BTreeMap<String, u32> = BTreeMap::new();
     for ((c, _), n) in per {

@@ -12,7 +12,9 @@ use campaign_core::messages::{CallEventKind, CallPurpose, MESSAGE_VERSION, Origi
 use campaign_core::outcome::CallOutcome;
 use campaign_core::phone::PhoneNumber;
 use campaign_core::ports::{BusEvent, Telephony};
-use campaign_embedded::carrier::{CarrierProfile, KeyBehaviour, Origination, SimulatedCarrier, peak_concurrency, peak_rate};
+use campaign_embedded::carrier::{
+    CarrierProfile, KeyBehaviour, Origination, SimulatedCarrier, peak_concurrency, peak_rate,
+};
 
 fn command(call: &str) -> OriginateCommand {
     OriginateCommand {
@@ -30,7 +32,9 @@ fn command(call: &str) -> OriginateCommand {
 }
 
 fn carrier(profile: CarrierProfile, seed: u64) -> (SimulatedCarrier, Arc<ManualClock>) {
-    let clock = Arc::new(ManualClock::new(Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap()));
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap(),
+    ));
     (SimulatedCarrier::new(profile, seed, clock.clone()), clock)
 }
 
@@ -43,7 +47,11 @@ fn ended(events: &[BusEvent]) -> (CallOutcome, Option<u16>) {
         .iter()
         .find_map(|e| match e {
             BusEvent::Call(c) => match c.kind {
-                CallEventKind::Ended { outcome, hangup_cause, .. } => Some((outcome, hangup_cause)),
+                CallEventKind::Ended {
+                    outcome,
+                    hangup_cause,
+                    ..
+                } => Some((outcome, hangup_cause)),
                 _ => None,
             },
             _ => None,
@@ -84,7 +92,11 @@ fn fates_follow_the_profile() {
     let mut answered = 0;
     for e in &events {
         if let BusEvent::Call(ev) = e
-            && let CallEventKind::Ended { outcome, hangup_cause, .. } = ev.kind
+            && let CallEventKind::Ended {
+                outcome,
+                hangup_cause,
+                ..
+            } = ev.kind
         {
             if outcome == CallOutcome::Busy {
                 busy += 1;
@@ -97,11 +109,20 @@ fn fates_follow_the_profile() {
     }
     let share = |k: usize| k as f64 / n as f64;
     assert!((share(busy) - 0.12).abs() < 0.03, "busy {}", share(busy));
-    assert!((share(answered) - 0.55).abs() < 0.04, "answered {}", share(answered));
+    assert!(
+        (share(answered) - 0.55).abs() < 0.04,
+        "answered {}",
+        share(answered)
+    );
 }
 
 fn answered_with(keys: KeyBehaviour) -> Vec<BusEvent> {
-    let profile = CarrierProfile { answer: 1.0, disconnect: 0.0, keys, ..CarrierProfile::default() };
+    let profile = CarrierProfile {
+        answer: 1.0,
+        disconnect: 0.0,
+        keys,
+        ..CarrierProfile::default()
+    };
     let (c, clock) = carrier(profile, 9);
     block_on(c.originate(&command("a1"))).unwrap();
     c.take_due(clock.now() + Duration::hours(1))
@@ -109,7 +130,11 @@ fn answered_with(keys: KeyBehaviour) -> Vec<BusEvent> {
 
 #[test]
 fn pressing_9_publishes_an_opt_out_and_ends_as_opted_out() {
-    let events = answered_with(KeyBehaviour { press_1: 0.0, press_9: 1.0, invalid_then_1: 0.0 });
+    let events = answered_with(KeyBehaviour {
+        press_1: 0.0,
+        press_9: 1.0,
+        invalid_then_1: 0.0,
+    });
     assert!(events.iter().any(|e| matches!(e, BusEvent::OptOut(_))));
     assert!(!events.iter().any(|e| matches!(e, BusEvent::Donation(_))));
     assert_eq!(ended(&events).0, CallOutcome::OptedOut);
@@ -117,8 +142,15 @@ fn pressing_9_publishes_an_opt_out_and_ends_as_opted_out() {
 
 #[test]
 fn pressing_1_after_an_invalid_key_publishes_one_donation() {
-    let events = answered_with(KeyBehaviour { press_1: 0.0, press_9: 0.0, invalid_then_1: 1.0 });
-    let donations = events.iter().filter(|e| matches!(e, BusEvent::Donation(_))).count();
+    let events = answered_with(KeyBehaviour {
+        press_1: 0.0,
+        press_9: 0.0,
+        invalid_then_1: 1.0,
+    });
+    let donations = events
+        .iter()
+        .filter(|e| matches!(e, BusEvent::Donation(_)))
+        .count();
     assert_eq!(donations, 1);
     let digits: Vec<String> = events
         .iter()
@@ -136,7 +168,11 @@ fn pressing_1_after_an_invalid_key_publishes_one_donation() {
 
 #[test]
 fn silence_ends_as_answered_and_events_are_in_time_order() {
-    let events = answered_with(KeyBehaviour { press_1: 0.0, press_9: 0.0, invalid_then_1: 0.0 });
+    let events = answered_with(KeyBehaviour {
+        press_1: 0.0,
+        press_9: 0.0,
+        invalid_then_1: 0.0,
+    });
     assert_eq!(ended(&events).0, CallOutcome::Answered);
     let times: Vec<_> = events
         .iter()

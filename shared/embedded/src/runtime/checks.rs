@@ -27,7 +27,11 @@ pub struct Check {
 
 impl Check {
     fn new(name: &str, passed: bool, detail: String) -> Self {
-        Self { name: name.to_owned(), passed, detail }
+        Self {
+            name: name.to_owned(),
+            passed,
+            detail,
+        }
     }
 }
 
@@ -47,18 +51,26 @@ pub async fn all_contacts(local: &Local, campaign: &CampaignId) -> UseCaseResult
 /// Checks every invariant for `campaigns` after a run.
 pub async fn check_run(local: &Local, campaigns: &[Campaign]) -> UseCaseResult<Vec<Check>> {
     let originations = local.carrier.originations();
-    let by_campaign: HashMap<String, &Campaign> = campaigns.iter().map(|c| (c.id.to_string(), c)).collect();
+    let by_campaign: HashMap<String, &Campaign> =
+        campaigns.iter().map(|c| (c.id.to_string(), c)).collect();
     let mut contacts: HashMap<String, Contact> = HashMap::new();
     for c in campaigns {
         for contact in all_contacts(local, &c.id).await? {
             contacts.insert(contact.id.to_string(), contact);
         }
     }
-    let mine: Vec<&Origination> =
-        originations.iter().filter(|o| by_campaign.contains_key(&o.campaign)).collect();
+    let mine: Vec<&Origination> = originations
+        .iter()
+        .filter(|o| by_campaign.contains_key(&o.campaign))
+        .collect();
 
     // 1. Never a blacklisted number (campaign or TTS call) at or after its listing.
-    let phones: Vec<_> = mine.iter().map(|o| o.phone.clone()).collect::<HashSet<_>>().into_iter().collect();
+    let phones: Vec<_> = mine
+        .iter()
+        .map(|o| o.phone.clone())
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .collect();
     let listed = local.blacklist().contains_any(&phones).await?;
     let mut blacklisted_dials = 0;
     for o in &mine {
@@ -92,8 +104,14 @@ pub async fn check_run(local: &Local, campaigns: &[Campaign]) -> UseCaseResult<V
         let rate = rates.get(c.id.as_str()).copied().unwrap_or(0);
         conc_ok &= peak <= c.settings.pace.max_concurrent;
         pace_ok &= rate <= c.settings.pace.calls_per_second;
-        conc.push(format!("peak {peak} of {} allowed", c.settings.pace.max_concurrent));
-        pace.push(format!("peak {rate}/s of {}/s allowed", c.settings.pace.calls_per_second));
+        conc.push(format!(
+            "peak {peak} of {} allowed",
+            c.settings.pace.max_concurrent
+        ));
+        pace.push(format!(
+            "peak {rate}/s of {}/s allowed",
+            c.settings.pace.calls_per_second
+        ));
     }
 
     // 5. Attempts within the maximum; 6. every contact finished.
@@ -114,7 +132,10 @@ pub async fn check_run(local: &Local, campaigns: &[Campaign]) -> UseCaseResult<V
 
     // 7. No attempt placed twice.
     let mut seen = HashSet::new();
-    let twice = mine.iter().filter(|o| !seen.insert(o.call_id.clone())).count();
+    let twice = mine
+        .iter()
+        .filter(|o| !seen.insert(o.call_id.clone()))
+        .count();
     let repeats: u32 = local
         .carrier
         .requests()
@@ -127,12 +148,27 @@ pub async fn check_run(local: &Local, campaigns: &[Campaign]) -> UseCaseResult<V
         Check::new(
             "no blacklisted number dialled",
             blacklisted_dials == 0,
-            format!("{blacklisted_dials} dials to listed numbers among {} calls", mine.len()),
+            format!(
+                "{blacklisted_dials} dials to listed numbers among {} calls",
+                mine.len()
+            ),
         ),
-        Check::new("no dial outside a calling window", out_of_window == 0, format!("{out_of_window} outside")),
-        Check::new("concurrency never above the limit", conc_ok, conc.join("; ")),
+        Check::new(
+            "no dial outside a calling window",
+            out_of_window == 0,
+            format!("{out_of_window} outside"),
+        ),
+        Check::new(
+            "concurrency never above the limit",
+            conc_ok,
+            conc.join("; "),
+        ),
         Check::new("pace never above the limit", pace_ok, pace.join("; ")),
-        Check::new("attempts never above the maximum", over_max == 0, format!("{over_max} contacts over")),
+        Check::new(
+            "attempts never above the maximum",
+            over_max == 0,
+            format!("{over_max} contacts over"),
+        ),
         Check::new(
             "every contact in a terminal state",
             unfinished == 0,

@@ -51,7 +51,10 @@ impl Default for DemoOptions {
         Self {
             contacts: None,
             seed: 7,
-            start: Utc.with_ymd_and_hms(2026, 3, 26, 6, 30, 0).single().unwrap_or_default(),
+            start: Utc
+                .with_ymd_and_hms(2026, 3, 26, 6, 30, 0)
+                .single()
+                .unwrap_or_default(),
             max_days: 21,
         }
     }
@@ -76,7 +79,8 @@ pub struct DemoResult {
 /// 09:00–20:00, Friday 09:00–13:00), 5 calls a second, 30 at once.
 pub fn demo_settings() -> UseCaseResult<CampaignSettings> {
     let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or_default();
-    let rules = RetryPolicy::rules_from_yaml(DEMO_RETRY_YAML).map_err(|e| UseCaseError::Invalid(vec![e.to_string()]))?;
+    let rules = RetryPolicy::rules_from_yaml(DEMO_RETRY_YAML)
+        .map_err(|e| UseCaseError::Invalid(vec![e.to_string()]))?;
     Ok(CampaignSettings {
         audio: Some("sound:demo-fundraiser-message".into()),
         ivr: None,
@@ -112,41 +116,69 @@ pub async fn run_demo(
     objects: Arc<dyn ObjectStore>,
     on_progress: impl FnMut(ProgressSnapshot),
 ) -> UseCaseResult<DemoResult> {
-    let config = LocalConfig { seed: options.seed, ..LocalConfig::default() };
+    let config = LocalConfig {
+        seed: options.seed,
+        ..LocalConfig::default()
+    };
     let local = Local::with_objects(config, options.start, objects);
-    let import_options = ImportOptions { parser: PhoneParser::default(), ..ImportOptions::default() };
+    let import_options = ImportOptions {
+        parser: PhoneParser::default(),
+        ..ImportOptions::default()
+    };
 
     let blacklist_import = local
         .blacklisting()
-        .import(SAMPLE_BLACKLIST, FileFormat::Csv, &import_options, "do-not-call list", "admin@demo")
+        .import(
+            SAMPLE_BLACKLIST,
+            FileFormat::Csv,
+            &import_options,
+            "do-not-call list",
+            "admin@demo",
+        )
         .await?;
     let campaign = local
         .lifecycle()
         .create(
-            NewCampaign { name: "Spring fundraiser (demo)".into(), kind: CampaignKind::Voice, settings: demo_settings()? },
+            NewCampaign {
+                name: "Spring fundraiser (demo)".into(),
+                kind: CampaignKind::Voice,
+                settings: demo_settings()?,
+            },
             "manager@demo",
         )
         .await?;
     let (bytes, format) = match &options.contacts {
         Some(f) => {
-            let format = FileFormat::detect(Some(&f.name), &f.bytes)
-                .ok_or_else(|| UseCaseError::Invalid(vec![format!("{}: not a CSV or XLSX file", f.name)]))?;
+            let format = FileFormat::detect(Some(&f.name), &f.bytes).ok_or_else(|| {
+                UseCaseError::Invalid(vec![format!("{}: not a CSV or XLSX file", f.name)])
+            })?;
             (f.bytes.as_slice(), format)
         }
         None => (SAMPLE_CONTACTS, FileFormat::Csv),
     };
-    let import = local.import_contacts().run(&campaign.id, bytes, format, &import_options).await?;
-    let campaign = local.lifecycle().start(&campaign.id, "manager@demo").await?;
+    let import = local
+        .import_contacts()
+        .run(&campaign.id, bytes, format, &import_options)
+        .await?;
+    let campaign = local
+        .lifecycle()
+        .start(&campaign.id, "manager@demo")
+        .await?;
 
     let started_at = local.now();
     let deadline = started_at + Duration::days(options.max_days);
-    let completed = local.run_until_finished(std::slice::from_ref(&campaign.id), deadline, on_progress).await?;
+    let completed = local
+        .run_until_finished(std::slice::from_ref(&campaign.id), deadline, on_progress)
+        .await?;
     let finished_at = local.now();
 
     let campaign = local.lifecycle().get(&campaign.id).await?;
     let checks = check_run(&local, std::slice::from_ref(&campaign)).await?;
     let report = local.report().collect(&campaign.id).await?;
-    let link = local.report().run(&campaign.id, Duration::hours(24)).await?;
+    let link = local
+        .report()
+        .run(&campaign.id, Duration::hours(24))
+        .await?;
     Ok(DemoResult {
         campaign,
         blacklist_import,

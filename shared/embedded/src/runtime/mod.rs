@@ -21,12 +21,12 @@ use chrono::{DateTime, Duration, Utc};
 use campaign_core::campaign::CampaignStatus;
 use campaign_core::clock::{Clock, ManualClock};
 use campaign_core::ids::CampaignId;
+use campaign_core::messages::DialTask;
 use campaign_core::optimal_time::CallTimeModel;
 use campaign_core::ports::{
-    BlacklistStore, BusEvent, CallRecordStore, CampaignStore, ContactStore, DialQueue, DialQueueConsumer, ObjectStore,
-    PageRequest, Received,
+    BlacklistStore, BusEvent, CallRecordStore, CampaignStore, ContactStore, DialQueue,
+    DialQueueConsumer, ObjectStore, PageRequest, Received,
 };
-use campaign_core::messages::DialTask;
 use campaign_core::usecases::call_events::RecordCallEvent;
 use campaign_core::usecases::contacts::ImportContacts;
 use campaign_core::usecases::dial::{DEFAULT_SLOT_LEASE_SECS, Dial, DialResult};
@@ -126,16 +126,27 @@ impl Local {
         Self::with_objects(config, start, Arc::new(MemoryObjects::new()))
     }
 
-    pub fn with_objects(config: LocalConfig, start: DateTime<Utc>, objects: Arc<dyn ObjectStore>) -> Self {
+    pub fn with_objects(
+        config: LocalConfig,
+        start: DateTime<Utc>,
+        objects: Arc<dyn ObjectStore>,
+    ) -> Self {
         let clock = Arc::new(ManualClock::new(start));
-        let carrier = Arc::new(SimulatedCarrier::new(config.carrier, config.seed, clock.clone()));
+        let carrier = Arc::new(SimulatedCarrier::new(
+            config.carrier,
+            config.seed,
+            clock.clone(),
+        ));
         Self {
             store: Arc::new(MemoryStore::new()),
             counters: Arc::new(MemoryCounters::new()),
             queue: Arc::new(MemoryQueue::new()),
             bus: Arc::new(MemoryBus::new()),
             ids: Arc::new(SequentialIds::new()),
-            sms: Arc::new(ConsoleSms::with_not_capable_rate(config.sms_not_capable_rate, config.seed)),
+            sms: Arc::new(ConsoleSms::with_not_capable_rate(
+                config.sms_not_capable_rate,
+                config.seed,
+            )),
             tts: Arc::new(LocalSynthesizer::new(objects.clone())),
             objects,
             carrier,
@@ -181,15 +192,29 @@ impl Local {
     // ---- the use cases, each given only the ports it needs
 
     pub fn lifecycle(&self) -> Lifecycle<'_> {
-        Lifecycle { campaigns: &*self.store, audit: &*self.store, ids: &*self.ids, clock: &*self.clock }
+        Lifecycle {
+            campaigns: &*self.store,
+            audit: &*self.store,
+            ids: &*self.ids,
+            clock: &*self.clock,
+        }
     }
 
     pub fn import_contacts(&self) -> ImportContacts<'_> {
-        ImportContacts { campaigns: &*self.store, contacts: &*self.store, blacklist: &*self.store }
+        ImportContacts {
+            campaigns: &*self.store,
+            contacts: &*self.store,
+            blacklist: &*self.store,
+        }
     }
 
     pub fn blacklisting(&self) -> Blacklisting<'_> {
-        Blacklisting { blacklist: &*self.store, contacts: &*self.store, audit: &*self.store, clock: &*self.clock }
+        Blacklisting {
+            blacklist: &*self.store,
+            contacts: &*self.store,
+            audit: &*self.store,
+            clock: &*self.clock,
+        }
     }
 
     pub fn dispatch(&self) -> Dispatch<'_> {
@@ -301,7 +326,10 @@ impl Local {
     /// then dispatch what the pace can take before the next tick.
     pub async fn workflow_tick(&self) -> UseCaseResult<()> {
         let campaigns = self.all_campaigns().await?;
-        for c in campaigns.iter().filter(|c| matches!(c.status, CampaignStatus::Active | CampaignStatus::Paused)) {
+        for c in campaigns
+            .iter()
+            .filter(|c| matches!(c.status, CampaignStatus::Active | CampaignStatus::Paused))
+        {
             let state = self.progress().run(&c.id).await?;
             if state.campaign_status != CampaignStatus::Active {
                 continue;
@@ -369,8 +397,10 @@ impl Local {
     async fn drain_queue(&self) -> UseCaseResult<()> {
         loop {
             let now = self.now();
-            let batch: Vec<Received<DialTask>> =
-                self.queue.receive(10, now, Duration::seconds(VISIBILITY_SECS)).await?;
+            let batch: Vec<Received<DialTask>> = self
+                .queue
+                .receive(10, now, Duration::seconds(VISIBILITY_SECS))
+                .await?;
             if batch.is_empty() {
                 return Ok(());
             }
@@ -387,14 +417,18 @@ impl Local {
                     }
                 };
                 if waited {
-                    self.queue.retry_later(&received.receipt, now, Duration::seconds(1)).await?;
+                    self.queue
+                        .retry_later(&received.receipt, now, Duration::seconds(1))
+                        .await?;
                     continue;
                 }
                 match self.dial().run(&task).await? {
                     r if r.must_retry() => {
                         waited = true;
                         self.bump(|s| s.waits += 1);
-                        self.queue.retry_later(&received.receipt, now, Duration::seconds(1)).await?;
+                        self.queue
+                            .retry_later(&received.receipt, now, Duration::seconds(1))
+                            .await?;
                     }
                     DialResult::Duplicate => {
                         self.bump(|s| s.duplicates += 1);
@@ -415,11 +449,15 @@ impl Local {
     /// When something next needs doing.
     pub fn next_wakeup(&self) -> DateTime<Utc> {
         let next_dispatch = *self.next_dispatch.lock().unwrap_or_else(|p| p.into_inner());
-        [self.carrier.next_event_at(), self.queue.next_visible_at(self.now()), Some(next_dispatch)]
-            .into_iter()
-            .flatten()
-            .min()
-            .unwrap_or(next_dispatch)
+        [
+            self.carrier.next_event_at(),
+            self.queue.next_visible_at(self.now()),
+            Some(next_dispatch),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .unwrap_or(next_dispatch)
     }
 
     /// Drives virtual time until every listed campaign is finished or
@@ -433,7 +471,8 @@ impl Local {
         let mut last_report = self.now();
         loop {
             self.step().await?;
-            if self.all_finished(campaigns).await? {
+            // Finished, and follow-up calls placed at the end have played out.
+            if self.all_finished(campaigns).await? && self.carrier.next_event_at().is_none() {
                 return Ok(true);
             }
             let now = self.now();
@@ -457,7 +496,12 @@ impl Local {
             unfinished += c.total() - c.terminal();
             total += c.total();
         }
-        Ok(ProgressSnapshot { now: self.now(), stats: self.stats(), unfinished, total })
+        Ok(ProgressSnapshot {
+            now: self.now(),
+            stats: self.stats(),
+            unfinished,
+            total,
+        })
     }
 
     async fn all_finished(&self, campaigns: &[CampaignId]) -> UseCaseResult<bool> {
@@ -466,7 +510,10 @@ impl Local {
                 .campaigns()
                 .get(id)
                 .await?
-                .ok_or_else(|| UseCaseError::NotFound { what: "campaign", id: id.to_string() })?;
+                .ok_or_else(|| UseCaseError::NotFound {
+                    what: "campaign",
+                    id: id.to_string(),
+                })?;
             if !c.status.is_finished() {
                 return Ok(false);
             }

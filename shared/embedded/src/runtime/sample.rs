@@ -11,15 +11,22 @@ use rand_chacha::ChaCha8Rng;
 use campaign_core::phone::{LineType, PhoneParser};
 
 const FIRST: [&str; 24] = [
-    "Noa", "Yosef", "Tamar", "David", "Maya", "Avi", "Shira", "Eitan", "Yael", "Omer", "Lior", "Daniel", "Rivka",
-    "Moshe", "Hila", "Amir", "Miriam", "Itai", "Sarah", "Yonatan", "Dana", "Ariel", "Rachel", "Nadav",
+    "Noa", "Yosef", "Tamar", "David", "Maya", "Avi", "Shira", "Eitan", "Yael", "Omer", "Lior",
+    "Daniel", "Rivka", "Moshe", "Hila", "Amir", "Miriam", "Itai", "Sarah", "Yonatan", "Dana",
+    "Ariel", "Rachel", "Nadav",
 ];
 const LAST: [&str; 16] = [
-    "Cohen", "Levi", "Mizrahi", "Peretz", "Biton", "Dahan", "Avraham", "Friedman", "Azulay", "Katz", "Yosef",
-    "Amsalem", "Ohana", "Malka", "Shapiro", "Goldberg",
+    "Cohen", "Levi", "Mizrahi", "Peretz", "Biton", "Dahan", "Avraham", "Friedman", "Azulay",
+    "Katz", "Yosef", "Amsalem", "Ohana", "Malka", "Shapiro", "Goldberg",
 ];
-const CITIES: [(&str, &str); 6] =
-    [("Jerusalem", "2"), ("Tel Aviv", "3"), ("Haifa", "4"), ("Beer Sheva", "8"), ("Netanya", "9"), ("Ashdod", "8")];
+const CITIES: [(&str, &str); 6] = [
+    ("Jerusalem", "2"),
+    ("Tel Aviv", "3"),
+    ("Haifa", "4"),
+    ("Beer Sheva", "8"),
+    ("Netanya", "9"),
+    ("Ashdod", "8"),
+];
 const MOBILE_PREFIXES: [&str; 6] = ["50", "52", "53", "54", "55", "58"];
 
 pub struct SampleFiles {
@@ -43,10 +50,21 @@ fn valid_number(rng: &mut ChaCha8Rng, parser: &PhoneParser, landline: bool, area
         let nsn = if landline {
             format!("{area}{}", digits(rng, 7))
         } else {
-            format!("{}{}", MOBILE_PREFIXES[rng.random_range(0..MOBILE_PREFIXES.len())], digits(rng, 7))
+            format!(
+                "{}{}",
+                MOBILE_PREFIXES[rng.random_range(0..MOBILE_PREFIXES.len())],
+                digits(rng, 7)
+            )
         };
-        let want = if landline { LineType::FixedLine } else { LineType::Mobile };
-        if parser.parse(&format!("+972{nsn}")).is_ok_and(|p| p.line_type == want) {
+        let want = if landline {
+            LineType::FixedLine
+        } else {
+            LineType::Mobile
+        };
+        if parser
+            .parse(&format!("+972{nsn}"))
+            .is_ok_and(|p| p.line_type == want)
+        {
             return nsn;
         }
     }
@@ -83,7 +101,11 @@ pub fn generate(n: usize, seed: u64) -> SampleFiles {
         let (phone, tz) = if roll < 0.02 {
             // Invalid: a typo with letters, too short, or empty.
             let bad = match i % 3 {
-                0 => format!("05{}-12A-45{}", rng.random_range(0..9), rng.random_range(10..99)),
+                0 => format!(
+                    "05{}-12A-45{}",
+                    rng.random_range(0..9),
+                    rng.random_range(10..99)
+                ),
                 1 => rng.random_range(1000..99999).to_string(),
                 _ => String::new(),
             };
@@ -95,7 +117,11 @@ pub fn generate(n: usize, seed: u64) -> SampleFiles {
         } else if roll < 0.07 {
             // An American supporter, called in their own time zone.
             let line = loop {
-                let l = format!("+1 212 {} {}", rng.random_range(200..999), rng.random_range(1000..9999));
+                let l = format!(
+                    "+1 212 {} {}",
+                    rng.random_range(200..999),
+                    rng.random_range(1000..9999)
+                );
                 if parser.parse(&l).is_ok() {
                     break l;
                 }
@@ -112,7 +138,11 @@ pub fn generate(n: usize, seed: u64) -> SampleFiles {
             }
             (written(&mut rng, &nsn, landline), "")
         };
-        let phone = if phone.contains(',') { format!("\"{phone}\"") } else { phone };
+        let phone = if phone.contains(',') {
+            format!("\"{phone}\"")
+        } else {
+            phone
+        };
         rows.push(format!("{phone},{first},{last},{city},{amount},{tz}"));
     }
     // Listed numbers that are not in this file: a real list is wider.
@@ -120,7 +150,10 @@ pub fn generate(n: usize, seed: u64) -> SampleFiles {
         let nsn = valid_number(&mut rng, &parser, false, "");
         blacklist.push(format!("0{nsn},national do-not-call register"));
     }
-    SampleFiles { contacts_csv: rows.join("\n") + "\n", blacklist_csv: blacklist.join("\n") + "\n" }
+    SampleFiles {
+        contacts_csv: rows.join("\n") + "\n",
+        blacklist_csv: blacklist.join("\n") + "\n",
+    }
 }
 
 /// The sizes and seed of the bundled files.

@@ -11,6 +11,7 @@ use campaign_core::import::{FileFormat, ImportOptions};
 use campaign_core::messages::{CallPurpose, MESSAGE_VERSION, OptOutEvent};
 use campaign_core::outcome::CallOutcome;
 use campaign_core::phone::PhoneNumber;
+use campaign_core::usecases::call_events::tts_call_id;
 use campaign_embedded::carrier::peak_concurrency;
 use campaign_embedded::runtime::{Local, LocalConfig};
 use campaign_tests::{block_on, monday_morning, settings, started_campaign};
@@ -248,6 +249,65 @@ proptest! {
             let csv = String::from_utf8(report.to_csv()).unwrap();
             assert_eq!(csv.lines().count(), 1 + report.calls.len() + report.never_dialled_blacklisted.len());
             assert_eq!(local.lifecycle().get(&c.id).await.unwrap().status, CampaignStatus::Completed);
+        });
+    }
+
+    // Property 19: DTMF-triggered SMS delivery
+    // Property 21: SMS failure triggers TTS fallback
+    // Property 30: TTS fallback outcome recording
+    #[test]
+    fn every_key_1_gets_an_sms_or_a_tts_call_with_a_recorded_outcome(
+        kinds in proptest::collection::vec(any::<bool>(), 1..8), not_capable in 0.0f64..1.0, seed in 0u64..1000,
+    ) {
+        // true = mobile, false = landline (Jerusalem numbers).
+        let numbers: Vec<String> = kinds
+            .iter()
+            .enumerate()
+            .map(|(i, mobile_line)| if *mobile_line { mobile(i) } else { format!("02-6{:02}-{:04}", 20 + i, 4567 + i) })
+            .collect();
+        let landlines: Vec<PhoneNumber> = numbers
+            .iter()
+            .zip(&kinds)
+            .filter(|(_, m)| !**m)
+            .map(|(n, _)| {
+                let digits: String = n.chars().filter(char::is_ascii_digit).collect();
+                PhoneNumber::from_e164(&format!("+972{}", &digits[1..])).unwrap()
+            })
+            .collect();
+        block_on(async {
+            let config = LocalConfig {
+                seed,
+                sms_not_capable_rate: not_capable,
+                carrier: campaign_embedded::carrier::CarrierProfile {
+                    answer: 1.0,
+                    disconnect: 0.0,
+                    keys: campaign_embedded::carrier::KeyBehaviour { press_1: 1.0, press_9: 0.0, invalid_then_1: 0.0 },
+                    ..Default::default()
+                },
+                ..LocalConfig::default()
+            };
+            let local = Local::new(config, monday_morning());
+            let c = started_campaign(&local, "c", &csv_of(&numbers), settings()).await;
+            run_to_end(&local, std::slice::from_ref(&c.id)).await;
+            let report = local.report().collect(&c.id).await.unwrap();
+            let sent = local.sms.sent();
+            for r in report.calls.iter().filter(|r| r.purpose == CallPurpose::Campaign) {
+                assert_eq!(r.outcome, Some(CallOutcome::Converted));
+                let follow = r.follow_up.as_deref().unwrap_or("none");
+                let sms_here = sent.iter().filter(|m| m.to == r.phone).count();
+                match follow {
+                    "SMS Sent" => {
+                        assert_eq!(sms_here, 1, "{r:?}");
+                        assert!(!landlines.contains(&r.phone), "a landline got an SMS");
+                    }
+                    "TTS Fallback Delivered" | "TTS Fallback Failed" => {
+                        assert_eq!(sms_here, 0, "{r:?}");
+                        let tts = report.calls.iter().find(|t| t.call_id == tts_call_id(&r.call_id));
+                        assert!(tts.is_some_and(|t| t.outcome.is_some()), "the TTS call ran to its end");
+                    }
+                    other => panic!("unexpected follow-up {other:?} for {r:?}"),
+                }
+            }
         });
     }
 }

@@ -95,7 +95,7 @@ pub fn generate(n: usize, seed: u64) -> SampleFiles {
     for i in 0..n {
         let first = FIRST[rng.random_range(0..FIRST.len())];
         let last = LAST[rng.random_range(0..LAST.len())];
-        let (city, area) = CITIES[rng.random_range(0..CITIES.len())];
+        let (mut city, area) = CITIES[rng.random_range(0..CITIES.len())];
         let amount = rng.random_range(1..=40) * 18;
         let roll: f64 = rng.random();
         let (phone, tz) = if roll < 0.02 {
@@ -126,6 +126,7 @@ pub fn generate(n: usize, seed: u64) -> SampleFiles {
                     break l;
                 }
             };
+            city = "New York";
             (line, "America/New_York")
         } else {
             let landline = roll < 0.17;

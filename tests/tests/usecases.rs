@@ -7,7 +7,7 @@ use campaign_core::campaign::{CampaignStatus, LifecycleAction};
 use campaign_core::contact::ContactStatus;
 use campaign_core::ids::CallId;
 use campaign_core::messages::{
-    CallEvent, CallEventKind, CallPurpose, DonationEvent, MESSAGE_VERSION,
+    CallEvent, CallEventKind, CallPurpose, DialTask, DonationEvent, MESSAGE_VERSION,
 };
 use campaign_core::outcome::CallOutcome;
 use campaign_core::phone::PhoneNumber;
@@ -62,6 +62,29 @@ async fn run_for(local: &Local, span: Duration) {
             .max(local.now() + Duration::seconds(1))
             .min(end);
         local.clock.set(next);
+    }
+}
+
+/// Dispatches the campaign and takes its first task through enrichment.
+async fn first_enriched_task(
+    local: &Local,
+    campaign: &campaign_core::ids::CampaignId,
+) -> Box<DialTask> {
+    local.dispatch().run(campaign, 10).await.unwrap();
+    let received = local
+        .queue
+        .receive(10, local.now(), Duration::seconds(30))
+        .await
+        .unwrap();
+    match local
+        .enrich()
+        .run(vec![received[0].message.clone()])
+        .await
+        .unwrap()
+        .remove(0)
+    {
+        Enriched::Dial(task) => task,
+        other => panic!("task should pass enrichment: {other:?}"),
     }
 }
 
@@ -205,40 +228,18 @@ fn a_crash_between_slot_and_origination_is_retried_without_a_second_call() {
     block_on(async {
         let local = Local::new(config(SILENT), monday_morning());
         let c = started_campaign(&local, "crash", "phone\n050-234-5678\n", settings()).await;
-        local.dispatch().run(&c.id, 10).await.unwrap();
-        let received = local
-            .queue
-            .receive(10, local.now(), Duration::seconds(30))
-            .await
-            .unwrap();
-        let Enriched::Dial(task) = local
-            .enrich()
-            .run(vec![received[0].message.clone()])
-            .await
-            .unwrap()
-            .remove(0)
-        else {
-            panic!("task should pass enrichment");
-        };
+        let task = first_enriched_task(&local, &c.id).await;
         // GIVEN a worker that created the attempt's ledger entry and then died
         // before the carrier heard of the call
-        let record = campaign_core::ports::CallRecord {
-            call_id: task.call_id.clone(),
-            campaign_id: task.campaign_id.clone(),
-            contact_id: task.contact_id.clone(),
-            phone: task.phone_number.clone(),
-            attempt: task.attempt,
-            purpose: CallPurpose::Campaign,
-            state: campaign_core::ports::AttemptState::Dialling,
-            created_at: local.now(),
-            answered_at: None,
-            ended_at: None,
-            duration_secs: None,
-            outcome: None,
-            hangup_cause: None,
-            digits: String::new(),
-            follow_up: None,
-        };
+        let record = campaign_core::ports::CallRecord::dialling(
+            task.call_id.clone(),
+            task.campaign_id.clone(),
+            task.contact_id.clone(),
+            task.phone_number.clone(),
+            task.attempt,
+            CallPurpose::Campaign,
+            local.now(),
+        );
         assert!(
             local
                 .calls()
@@ -393,21 +394,7 @@ fn an_sms_failure_falls_back_to_tts_and_an_unanswered_tts_call_is_recorded_as_fa
             settings(),
         )
         .await;
-        local.dispatch().run(&c.id, 10).await.unwrap();
-        let received = local
-            .queue
-            .receive(10, local.now(), Duration::seconds(30))
-            .await
-            .unwrap();
-        let Enriched::Dial(task) = local
-            .enrich()
-            .run(vec![received[0].message.clone()])
-            .await
-            .unwrap()
-            .remove(0)
-        else {
-            panic!("task should pass enrichment");
-        };
+        let task = first_enriched_task(&local, &c.id).await;
         assert_eq!(local.dial().run(&task).await.unwrap(), DialResult::Placed);
         // WHEN the donation event is handled
         let donation = DonationEvent {

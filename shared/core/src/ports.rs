@@ -189,6 +189,37 @@ pub struct CallRecord {
     pub follow_up: Option<String>,
 }
 
+impl CallRecord {
+    /// A new attempt, claimed but not yet placed.
+    pub fn dialling(
+        call_id: CallId,
+        campaign_id: CampaignId,
+        contact_id: ContactId,
+        phone: PhoneNumber,
+        attempt: u32,
+        purpose: CallPurpose,
+        at: DateTime<Utc>,
+    ) -> Self {
+        Self {
+            call_id,
+            campaign_id,
+            contact_id,
+            phone,
+            attempt,
+            purpose,
+            state: AttemptState::Dialling,
+            created_at: at,
+            answered_at: None,
+            ended_at: None,
+            duration_secs: None,
+            outcome: None,
+            hangup_cause: None,
+            digits: String::new(),
+            follow_up: None,
+        }
+    }
+}
+
 #[async_trait]
 pub trait CallRecordStore: Send + Sync {
     /// The exactly-once gate: creates the record unless one with this call
@@ -245,6 +276,28 @@ pub struct AuditRecord {
     pub target: String,
     pub before: Option<serde_json::Value>,
     pub after: Option<serde_json::Value>,
+}
+
+impl AuditRecord {
+    /// A change of `target` by `actor`, with the states before and after.
+    pub fn change<T: Serialize>(
+        at: DateTime<Utc>,
+        actor: &str,
+        action: &str,
+        target: String,
+        before: Option<&T>,
+        after: Option<&T>,
+    ) -> Self {
+        let json = |v: Option<&T>| v.and_then(|v| serde_json::to_value(v).ok());
+        Self {
+            at,
+            actor: actor.to_owned(),
+            action: action.to_owned(),
+            target,
+            before: json(before),
+            after: json(after),
+        }
+    }
 }
 
 #[async_trait]

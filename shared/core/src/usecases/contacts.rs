@@ -8,7 +8,7 @@ use crate::outcome::CallOutcome;
 use crate::phone::PhoneNumber;
 use crate::ports::{BlacklistStore, CampaignStore, ContactStore};
 
-use super::{UseCaseError, UseCaseResult};
+use super::{UseCaseError, UseCaseResult, load_campaign};
 
 /// What an import did: the parser's report plus what the store made of it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -43,14 +43,7 @@ impl ImportContacts<'_> {
         format: FileFormat,
         options: &ImportOptions,
     ) -> UseCaseResult<ContactImportResult> {
-        let campaign =
-            self.campaigns
-                .get(campaign_id)
-                .await?
-                .ok_or_else(|| UseCaseError::NotFound {
-                    what: "campaign",
-                    id: campaign_id.to_string(),
-                })?;
+        let campaign = load_campaign(self.campaigns, campaign_id).await?;
         if campaign.status.is_finished() {
             return Err(UseCaseError::Invalid(vec![format!(
                 "contacts cannot be added to a campaign that is {}",

@@ -106,23 +106,15 @@ impl Dial<'_> {
             self.counters.release_slot(&scope, holder).await?;
             return Ok(DialResult::WaitForRate);
         }
-        let record = CallRecord {
-            call_id: task.call_id.clone(),
-            campaign_id: task.campaign_id.clone(),
-            contact_id: task.contact_id.clone(),
-            phone: task.phone_number.clone(),
-            attempt: task.attempt,
-            purpose: CallPurpose::Campaign,
-            state: AttemptState::Dialling,
-            created_at: now,
-            answered_at: None,
-            ended_at: None,
-            duration_secs: None,
-            outcome: None,
-            hangup_cause: None,
-            digits: String::new(),
-            follow_up: None,
-        };
+        let record = CallRecord::dialling(
+            task.call_id.clone(),
+            task.campaign_id.clone(),
+            task.contact_id.clone(),
+            task.phone_number.clone(),
+            task.attempt,
+            CallPurpose::Campaign,
+            now,
+        );
         let mut record = match self.calls.create_if_absent(&record).await? {
             None => record,
             // A record in `Dialling` is a crashed or concurrent delivery of

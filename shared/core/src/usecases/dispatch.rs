@@ -16,7 +16,7 @@ use crate::ports::{
     BlacklistStore, CampaignStore, Clock, ContactStore, Counters, DialQueue, PageRequest, PortError,
 };
 
-use super::{UseCaseError, UseCaseResult, keys};
+use super::{UseCaseResult, keys, load_campaign};
 
 /// How many tasks to queue now: enough to keep the pace busy until the next
 /// dispatch, minus what is already waiting, so the queue never holds hours
@@ -61,14 +61,7 @@ impl Dispatch<'_> {
         campaign_id: &CampaignId,
         limit: u32,
     ) -> UseCaseResult<DispatchOutcome> {
-        let campaign =
-            self.campaigns
-                .get(campaign_id)
-                .await?
-                .ok_or_else(|| UseCaseError::NotFound {
-                    what: "campaign",
-                    id: campaign_id.to_string(),
-                })?;
+        let campaign = load_campaign(self.campaigns, campaign_id).await?;
         let now = self.clock.now();
         let mut outcome = DispatchOutcome::default();
         if limit == 0 || !campaign.is_dialling(now) {

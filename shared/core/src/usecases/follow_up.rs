@@ -21,7 +21,7 @@ use crate::ports::{
 use crate::template::Template;
 
 use super::call_events::{SEEN_TTL_DAYS, follow_up_key, tts_call_id};
-use super::{UseCaseError, UseCaseResult, keys};
+use super::{UseCaseError, UseCaseResult, keys, load_campaign};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -83,14 +83,7 @@ impl SendFollowUp<'_> {
         {
             return Ok(FollowUpOutcome::Blacklisted);
         }
-        let campaign = self
-            .campaigns
-            .get(&event.campaign_id)
-            .await?
-            .ok_or_else(|| UseCaseError::NotFound {
-                what: "campaign",
-                id: event.campaign_id.to_string(),
-            })?;
+        let campaign = load_campaign(self.campaigns, &event.campaign_id).await?;
         let contact = self
             .contacts
             .get(&event.campaign_id, &event.contact_id)
@@ -168,23 +161,15 @@ impl SendFollowUp<'_> {
         };
         let call_id = tts_call_id(&event.call_id);
         let now = self.clock.now();
-        let record = CallRecord {
-            call_id: call_id.clone(),
-            campaign_id: campaign.id.clone(),
-            contact_id: contact.id.clone(),
-            phone: contact.phone.clone(),
-            attempt: 1,
-            purpose: CallPurpose::TtsFallback,
-            state: AttemptState::Dialling,
-            created_at: now,
-            answered_at: None,
-            ended_at: None,
-            duration_secs: None,
-            outcome: None,
-            hangup_cause: None,
-            digits: String::new(),
-            follow_up: None,
-        };
+        let record = CallRecord::dialling(
+            call_id.clone(),
+            campaign.id.clone(),
+            contact.id.clone(),
+            contact.phone.clone(),
+            1,
+            CallPurpose::TtsFallback,
+            now,
+        );
         if let Some(existing) = self.calls.create_if_absent(&record).await?
             && existing.state != AttemptState::Dialling
         {

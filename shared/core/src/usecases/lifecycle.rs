@@ -11,7 +11,7 @@ use crate::ivr::IvrFlow;
 use crate::ports::{AuditLog, AuditRecord, CampaignStore, Clock, IdGenerator};
 use crate::template::Template;
 
-use super::{UseCaseError, UseCaseResult};
+use super::{UseCaseError, UseCaseResult, load_campaign};
 
 /// Everything wrong with a campaign's settings (empty when it may start).
 pub fn validate_settings(kind: CampaignKind, settings: &CampaignSettings) -> Vec<String> {
@@ -121,13 +121,7 @@ impl Lifecycle<'_> {
     }
 
     pub async fn get(&self, id: &CampaignId) -> UseCaseResult<Campaign> {
-        self.campaigns
-            .get(id)
-            .await?
-            .ok_or_else(|| UseCaseError::NotFound {
-                what: "campaign",
-                id: id.to_string(),
-            })
+        load_campaign(self.campaigns, id).await
     }
 
     /// Schedules a draft to start at `start` (kept in its schedule).
@@ -220,14 +214,8 @@ impl Lifecycle<'_> {
         after: Option<&Campaign>,
         at: DateTime<Utc>,
     ) -> UseCaseResult<()> {
-        let record = AuditRecord {
-            at,
-            actor: actor.to_owned(),
-            action: action.to_owned(),
-            target: format!("campaign/{id}"),
-            before: before.and_then(|c| serde_json::to_value(c).ok()),
-            after: after.and_then(|c| serde_json::to_value(c).ok()),
-        };
+        let record =
+            AuditRecord::change(at, actor, action, format!("campaign/{id}"), before, after);
         self.audit.append(&record).await?;
         Ok(())
     }

@@ -64,6 +64,17 @@ impl UseCaseError {
 
 pub type UseCaseResult<T> = Result<T, UseCaseError>;
 
+/// Reads a campaign that must exist.
+pub async fn load_campaign(
+    store: &dyn crate::ports::CampaignStore,
+    id: &crate::ids::CampaignId,
+) -> UseCaseResult<crate::campaign::Campaign> {
+    store.get(id).await?.ok_or_else(|| UseCaseError::NotFound {
+        what: "campaign",
+        id: id.to_string(),
+    })
+}
+
 /// Counter keys for live metrics, shared by writers and readers.
 pub mod keys {
     use crate::ids::CampaignId;

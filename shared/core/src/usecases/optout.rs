@@ -160,14 +160,14 @@ impl Blacklisting<'_> {
         after: Option<&BlacklistEntry>,
         at: DateTime<Utc>,
     ) -> UseCaseResult<()> {
-        let record = AuditRecord {
+        let record = AuditRecord::change(
             at,
-            actor: actor.to_owned(),
-            action: action.to_owned(),
-            target: format!("blacklist/{phone}"),
-            before: before.and_then(|e| serde_json::to_value(e).ok()),
-            after: after.and_then(|e| serde_json::to_value(e).ok()),
-        };
+            actor,
+            action,
+            format!("blacklist/{phone}"),
+            before,
+            after,
+        );
         self.audit.append(&record).await?;
         Ok(())
     }

@@ -8,7 +8,7 @@ use crate::messages::{MESSAGE_VERSION, WorkflowPhase, WorkflowState};
 use crate::ports::{AuditLog, CampaignStore, Clock, ContactStore, IdGenerator};
 
 use super::lifecycle::Lifecycle;
-use super::{UseCaseError, UseCaseResult};
+use super::{UseCaseResult, load_campaign};
 
 pub struct Progress<'a> {
     pub campaigns: &'a dyn CampaignStore,
@@ -21,14 +21,7 @@ pub struct Progress<'a> {
 impl Progress<'_> {
     /// Reads progress and completes the campaign when it is done.
     pub async fn run(&self, campaign_id: &CampaignId) -> UseCaseResult<WorkflowState> {
-        let mut campaign =
-            self.campaigns
-                .get(campaign_id)
-                .await?
-                .ok_or_else(|| UseCaseError::NotFound {
-                    what: "campaign",
-                    id: campaign_id.to_string(),
-                })?;
+        let mut campaign = load_campaign(self.campaigns, campaign_id).await?;
         let counts = self.contacts.count_by_status(campaign_id).await?;
         let now = self.clock.now();
         let all_done = counts.terminal() == counts.total();

@@ -16,7 +16,7 @@ use crate::ports::{
     StatusCounts,
 };
 
-use super::{UseCaseError, UseCaseResult};
+use super::{UseCaseResult, load_campaign};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CampaignReport {
@@ -194,14 +194,7 @@ const PAGE: usize = 1000;
 impl GenerateReport<'_> {
     /// Reads every row of the campaign.
     pub async fn collect(&self, campaign_id: &CampaignId) -> UseCaseResult<CampaignReport> {
-        let campaign =
-            self.campaigns
-                .get(campaign_id)
-                .await?
-                .ok_or_else(|| UseCaseError::NotFound {
-                    what: "campaign",
-                    id: campaign_id.to_string(),
-                })?;
+        let campaign = load_campaign(self.campaigns, campaign_id).await?;
         let mut contacts = Vec::new();
         let mut page = PageRequest::first(PAGE);
         loop {

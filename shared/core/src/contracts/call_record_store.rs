@@ -18,23 +18,15 @@ pub fn call_record_fixture(
     phone: PhoneNumber,
     at: DateTime<Utc>,
 ) -> CallRecord {
-    CallRecord {
-        call_id: CallId::for_attempt(contact, attempt),
-        campaign_id: campaign.clone(),
-        contact_id: contact.clone(),
+    CallRecord::dialling(
+        CallId::for_attempt(contact, attempt),
+        campaign.clone(),
+        contact.clone(),
         phone,
         attempt,
-        purpose: CallPurpose::Campaign,
-        state: AttemptState::Dialling,
-        created_at: at,
-        answered_at: None,
-        ended_at: None,
-        duration_secs: None,
-        outcome: None,
-        hangup_cause: None,
-        digits: String::new(),
-        follow_up: None,
-    }
+        CallPurpose::Campaign,
+        at,
+    )
 }
 
 /// The exactly-once gate (`create_if_absent`), compare-and-set on state,

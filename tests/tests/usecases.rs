@@ -476,3 +476,46 @@ fn dispatch_never_queues_a_blacklisted_number_and_marks_it() {
         assert_eq!(contact.last_outcome, Some(CallOutcome::Blacklisted));
     });
 }
+
+#[test]
+fn the_pipeline_also_runs_in_real_time() {
+    // GIVEN a fast carrier (no ringing delay, instant prompts) and a
+    // workflow that checks progress every second
+    let mut cfg = config(PRESS_1);
+    cfg.carrier.ring_secs = (0, 0);
+    cfg.carrier.prompt_secs = (0, 0);
+    cfg.carrier.think_secs = (0, 0);
+    cfg.dispatch_interval_secs = 1;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let now = chrono::Utc::now();
+        let local = Local::new(cfg, now);
+        let mut open = settings();
+        open.schedule.windows.clear();
+        let c = started_campaign(
+            &local,
+            "live",
+            "phone,first_name\n050-234-5678,Noa\n052-345-6789,Dan\n",
+            open,
+        )
+        .await;
+        // WHEN it runs against the wall clock
+        let done = local
+            .run_real_time(
+                std::slice::from_ref(&c.id),
+                std::time::Duration::from_secs(20),
+                std::time::Duration::from_millis(50),
+            )
+            .await
+            .unwrap();
+        // THEN it completes within seconds, with both calls converted
+        assert!(done, "did not finish in real time");
+        let report = local.report().collect(&c.id).await.unwrap();
+        assert_eq!(report.counts.converted, 2);
+        assert_eq!(local.sms.sent().len(), 2);
+        assert!(local.now() >= now);
+    });
+}

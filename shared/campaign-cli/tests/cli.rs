@@ -145,3 +145,53 @@ fn an_unknown_region_is_refused() {
             .contains("--region XX")
     );
 }
+
+#[test]
+fn demo_runs_a_given_xlsx_contact_file_and_writes_its_report_and_summary() {
+    let out = tempfile::tempdir().unwrap();
+    let run = campaign()
+        .args(["demo", "--seed", "3", "--contacts"])
+        .arg(fixture("contacts.xlsx"))
+        .arg("--out")
+        .arg(out.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        run.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert!(
+        stdout.contains("✓ no blacklisted number dialled"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains('✗'), "{stdout}");
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.path().join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["import"]["report"]["summary"]["imported"], 12);
+    assert!(
+        summary["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["passed"] == true)
+    );
+    let key = summary["link"]["key"].as_str().unwrap();
+    let report = std::fs::read_to_string(out.path().join(key)).unwrap();
+    assert!(
+        report.starts_with("call_id,contact_id,phone_number,attempt"),
+        "{report}"
+    );
+    assert!(report.lines().count() > 12, "one row per call at least");
+}
+
+#[test]
+fn demo_refuses_a_missing_contact_file() {
+    let run = campaign()
+        .args(["demo", "--contacts", "/nonexistent.csv"])
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+    assert!(String::from_utf8_lossy(&run.stderr).contains("cannot read /nonexistent.csv"));
+}

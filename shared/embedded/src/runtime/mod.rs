@@ -504,6 +504,29 @@ impl Local {
         })
     }
 
+    /// Drives the pipeline in real time: the clock follows the wall clock
+    /// (read here, at the edge; the rules only see the injected clock), one
+    /// step every `tick`, until the campaigns finish or `limit` has passed.
+    pub async fn run_real_time(
+        &self,
+        campaigns: &[CampaignId],
+        limit: std::time::Duration,
+        tick: std::time::Duration,
+    ) -> UseCaseResult<bool> {
+        let started = std::time::Instant::now();
+        loop {
+            self.clock.set(Utc::now());
+            self.step().await?;
+            if self.all_finished(campaigns).await? && self.carrier.next_event_at().is_none() {
+                return Ok(true);
+            }
+            if started.elapsed() >= limit {
+                return Ok(false);
+            }
+            tokio::time::sleep(tick).await;
+        }
+    }
+
     async fn all_finished(&self, campaigns: &[CampaignId]) -> UseCaseResult<bool> {
         for id in campaigns {
             let c = self

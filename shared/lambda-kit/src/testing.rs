@@ -150,3 +150,151 @@ mod tests {
         assert_no_clear_phone_numbers(&logs);
     }
 }
+
+/// Seeded scenarios on the embedded adapters, shared by the functions' tests.
+pub mod scenario {
+    use chrono::{DateTime, NaiveTime, TimeZone, Utc, Weekday};
+
+    use campaign_core::campaign::{Campaign, CampaignKind, CampaignSettings, Carrier};
+    use campaign_core::import::{FileFormat, ImportOptions};
+    use campaign_core::pacing::PaceLimits;
+    use campaign_core::retry::RetryPolicy;
+    use campaign_core::schedule::{CallingWindow, Schedule};
+    use campaign_core::usecases::lifecycle::NewCampaign;
+    use campaign_embedded::runtime::{Local, LocalConfig};
+
+    /// Monday 2 March 2026, 08:00 UTC (10:00 in Israel): inside the window.
+    pub fn monday_morning() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0)
+            .single()
+            .unwrap_or_default()
+    }
+
+    /// A runtime of embedded adapters whose clock stands at `monday_morning()`.
+    pub fn local() -> Local {
+        Local::new(LocalConfig::default(), monday_morning())
+    }
+
+    /// Voice campaign settings: every day 08:00–22:00 Israel time, 10 calls
+    /// a second, 20 at once, the default retry rules, an SMS template.
+    pub fn settings() -> CampaignSettings {
+        let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or_default();
+        CampaignSettings {
+            audio: Some("sound:test-message".into()),
+            ivr: None,
+            sms_template: Some("Thanks {{first_name}}: https://give.example.org/x".into()),
+            tts_template: None,
+            schedule: Schedule {
+                start: None,
+                end: None,
+                timezone: chrono_tz::Asia::Jerusalem,
+                windows: vec![CallingWindow {
+                    days: vec![
+                        Weekday::Sun,
+                        Weekday::Mon,
+                        Weekday::Tue,
+                        Weekday::Wed,
+                        Weekday::Thu,
+                        Weekday::Fri,
+                        Weekday::Sat,
+                    ],
+                    start: t(8),
+                    end: t(22),
+                }],
+            },
+            pace: PaceLimits {
+                calls_per_second: 10,
+                max_concurrent: 20,
+            },
+            retry: RetryPolicy::default(),
+            carrier: Carrier::Asterisk,
+            caller_id: None,
+            ring_timeout_secs: 30,
+        }
+    }
+
+    /// `phone,first_name` CSV text: `n` mobile numbers `052-345-0000`, … and
+    /// the Jerusalem landline `02-6234567` when `landline`.
+    pub fn contacts_csv(n: usize, landline: bool) -> String {
+        let mut csv = String::from("phone,first_name\n");
+        for i in 0..n {
+            csv.push_str(&format!("052345{i:04},Friend{i}\n"));
+        }
+        if landline {
+            csv.push_str("02-6234567,Landline\n");
+        }
+        csv
+    }
+
+    /// Creates a draft voice campaign with these contacts (ids are
+    /// `cmp-000001`, `cmp-000002`, … in creation order).
+    pub async fn draft_campaign(local: &Local, name: &str, csv: &str) -> Campaign {
+        draft_with(local, name, csv, settings()).await
+    }
+
+    pub async fn draft_with(
+        local: &Local,
+        name: &str,
+        csv: &str,
+        settings: CampaignSettings,
+    ) -> Campaign {
+        let campaign = local
+            .lifecycle()
+            .create(
+                NewCampaign {
+                    name: name.into(),
+                    kind: CampaignKind::Voice,
+                    settings,
+                },
+                "tester",
+            )
+            .await
+            .unwrap_or_else(|e| panic!("create: {e}"));
+        local
+            .import_contacts()
+            .run(
+                &campaign.id,
+                csv.as_bytes(),
+                FileFormat::Csv,
+                &ImportOptions::default(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("import: {e}"));
+        campaign
+    }
+
+    /// A draft campaign, started.
+    pub async fn started_campaign(local: &Local, name: &str, csv: &str) -> Campaign {
+        let c = draft_campaign(local, name, csv).await;
+        local
+            .lifecycle()
+            .start(&c.id, "tester")
+            .await
+            .unwrap_or_else(|e| panic!("start: {e}"))
+    }
+
+    /// A started campaign whose due contacts were dispatched (claimed and
+    /// queued as dial tasks, not dialled).
+    pub async fn dispatched_campaign(local: &Local, name: &str, csv: &str) -> Campaign {
+        let c = started_campaign(local, name, csv).await;
+        local
+            .dispatch()
+            .run(&c.id, 100)
+            .await
+            .unwrap_or_else(|e| panic!("dispatch: {e}"));
+        c
+    }
+
+    /// A started campaign whose contacts were all dispatched and dialled
+    /// (call records `originated`); the clock has not moved, so no call
+    /// event has happened yet.
+    pub async fn dialled_campaign(local: &Local, name: &str, csv: &str) -> Campaign {
+        let c = started_campaign(local, name, csv).await;
+        // The first step dispatches, the second drains the queue through
+        // the enricher and the dialer.
+        for _ in 0..2 {
+            local.step().await.unwrap_or_else(|e| panic!("step: {e}"));
+        }
+        c
+    }
+}

@@ -1,0 +1,154 @@
+//! `dialer-worker`: the EventBridge Pipe's target. Input: the enricher's
+//! output, a JSON array of `{"messageId", "task"}` items (see
+//! `lambda_kit::pipe::PipeItem`). For each task it runs the core's `Dial`:
+//! take a concurrency slot (shared, leased) and a calls-per-second token, then
+//! originate the attempt exactly once through the telephony port.
+//!
+//! Output: `{"batchItemFailures": [{"itemIdentifier": <messageId>}]}` naming
+//! every item that must be delivered again:
+//!
+//! - the task must wait (`WaitForSlot`, `WaitForRate`, `CarrierBusy`); once one
+//!   task has to wait, the rest of the batch is not tried and waits too (they
+//!   would meet the same limit, and trying them would spend rate tokens out of
+//!   order);
+//! - a dependency failed (transient or not);
+//! - the item is not a usable task: `rejected` by the enricher (malformed
+//!   body), a task without settings, or JSON that is not an item. These can
+//!   never succeed; they are failed so the queue moves them to its
+//!   dead-letter queue after `maxReceiveCount` deliveries, body intact.
+//!
+//! Placed, duplicate (already placed: nothing dialled) and carrier-rejected
+//! (recorded as a failed attempt by the call-event path) tasks are done.
+//! An item without a readable `messageId` cannot be named, so the whole
+//! invocation fails (`InvalidInput`) and Pipes retries the batch.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use aws_lambda_events::event::sqs::SqsBatchResponse;
+use campaign_core::clock::Clock;
+use campaign_core::ports::{CallRecordStore, ContactStore, Counters, EventBus, Telephony};
+use campaign_core::usecases::dial::{DEFAULT_SLOT_LEASE_SECS, Dial, DialResult};
+use chrono::Duration;
+use lambda_kit::FunctionError;
+use lambda_kit::config::{env_lookup, parsed};
+use lambda_kit::pipe::PipeItem;
+use lambda_kit::sqs::{RecordResult, run_items};
+use lambda_runtime::LambdaEvent;
+use serde_json::Value;
+use tracing::Instrument;
+
+pub const FUNCTION: &str = "dialer-worker";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// `SLOT_LEASE_SECS` (900): how long a concurrency slot stays held
+    /// without an end event (a lost event or a crash frees it then).
+    pub slot_lease_secs: i64,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, FunctionError> {
+        Self::from_lookup(&env_lookup)
+    }
+
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, FunctionError> {
+        let slot_lease_secs = parsed(lookup, "SLOT_LEASE_SECS", DEFAULT_SLOT_LEASE_SECS)?;
+        if slot_lease_secs < 60 {
+            return Err(FunctionError::Config(
+                "SLOT_LEASE_SECS must be at least 60".into(),
+            ));
+        }
+        Ok(Self { slot_lease_secs })
+    }
+}
+
+pub struct Deps {
+    pub calls: Arc<dyn CallRecordStore>,
+    pub contacts: Arc<dyn ContactStore>,
+    pub counters: Arc<dyn Counters>,
+    pub telephony: Arc<dyn Telephony>,
+    pub events: Arc<dyn EventBus>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// WIRING: the integrator replaces this body with the AWS adapters
+/// (`campaign-aws`: DynamoDB call records, contacts and counters; the
+/// telephony adapter — the originate queue to the Asterisk hosts, or Connect;
+/// SNS for the call-events topic; the system clock).
+pub async fn build_deps(_config: &Config) -> anyhow::Result<Deps> {
+    anyhow::bail!("AWS adapters not wired yet")
+}
+
+pub async fn handler(
+    deps: &Deps,
+    config: &Config,
+    event: LambdaEvent<Vec<Value>>,
+) -> Result<SqsBatchResponse, FunctionError> {
+    let span = lambda_kit::invocation_span(FUNCTION, &event.context);
+    dial_all(deps, config, event.payload).instrument(span).await
+}
+
+async fn dial_all(
+    deps: &Deps,
+    config: &Config,
+    items: Vec<Value>,
+) -> Result<SqsBatchResponse, FunctionError> {
+    let mut named = Vec::with_capacity(items.len());
+    for value in items {
+        let Some(id) = value
+            .get("messageId")
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty())
+            .map(str::to_owned)
+        else {
+            tracing::error!("pipe item without a messageId: failing the whole batch");
+            return Err(FunctionError::invalid("a pipe item has no messageId"));
+        };
+        named.push((id, value));
+    }
+    let dial = Dial {
+        calls: &*deps.calls,
+        contacts: &*deps.contacts,
+        counters: &*deps.counters,
+        telephony: &*deps.telephony,
+        events: &*deps.events,
+        clock: &*deps.clock,
+        slot_lease: Duration::seconds(config.slot_lease_secs),
+    };
+    let waiting = AtomicBool::new(false);
+    // In order, one at a time: pacing is first come, first served.
+    let summary = run_items(named, 1, |value| {
+        let (dial, waiting) = (&dial, &waiting);
+        async move {
+            let item: PipeItem = serde_json::from_value(value)
+                .map_err(|e| FunctionError::invalid(format!("not a pipe item: {e}")))?;
+            if let Some(reason) = item.rejected {
+                return Err(FunctionError::invalid(format!("rejected by the enricher: {reason}")));
+            }
+            let Some(task) = item.task else {
+                return Err(FunctionError::invalid("pipe item without a task"));
+            };
+            if waiting.load(Ordering::Relaxed) {
+                return Ok(RecordResult::Retry("an earlier task of the batch is waiting".into()));
+            }
+            let result = dial.run(&task).await?;
+            tracing::info!(call_id = %task.call_id, campaign_id = %task.campaign_id, attempt = task.attempt, result = ?result, "dial");
+            match result {
+                r if r.must_retry() => {
+                    waiting.store(true, Ordering::Relaxed);
+                    Ok(RecordResult::Retry(format!("{r:?}")))
+                }
+                DialResult::NotEnriched => Err(FunctionError::invalid(
+                    "dial task without settings: it skipped enrichment",
+                )),
+                DialResult::Placed | DialResult::Duplicate | DialResult::Rejected(_) => {
+                    Ok(RecordResult::Done)
+                }
+                other => Ok(RecordResult::Retry(format!("{other:?}"))),
+            }
+        }
+    })
+    .await;
+    Ok(summary.response())
+}

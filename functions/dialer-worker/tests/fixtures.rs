@@ -1,0 +1,127 @@
+//! Every fixture in `events/dialer-worker/` through the real handler, against
+//! embedded adapters (the simulated carrier as the telephony port) seeded
+//! for its scenario.
+
+use aws_lambda_events::event::sqs::SqsBatchResponse;
+use campaign_core::ids::CallId;
+use campaign_core::ports::AttemptState;
+use campaign_embedded::runtime::Local;
+use dialer_worker::{Config, Deps, handler};
+use lambda_kit::FunctionError;
+use lambda_kit::testing::{self, scenario};
+
+const DIR: &str = env!("CARGO_MANIFEST_DIR");
+
+fn deps(local: &Local) -> Deps {
+    Deps {
+        calls: local.store.clone(),
+        contacts: local.store.clone(),
+        counters: local.counters.clone(),
+        telephony: local.carrier.clone(),
+        events: local.bus.clone(),
+        clock: local.clock.clone(),
+    }
+}
+
+fn config() -> Config {
+    Config {
+        slot_lease_secs: 900,
+    }
+}
+
+async fn given(name: &str, local: &Local) {
+    let csv = scenario::contacts_csv(3, false);
+    match name {
+        "duplicate-delivery.json" => {
+            scenario::dialled_campaign(local, "Twice", &csv).await;
+        }
+        "happy.json"
+        | "over-pace-limit.json"
+        | "over-concurrency-limit.json"
+        | "malformed.json" => {
+            scenario::dispatched_campaign(local, "Dial", &csv).await;
+        }
+        other => panic!("no scenario for fixture {other}: add one"),
+    }
+}
+
+fn failed(r: &SqsBatchResponse) -> Vec<&str> {
+    r.batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect()
+}
+
+async fn state(local: &Local, n: u32) -> Option<AttemptState> {
+    let id = CallId::new(format!("cmp-000001-97252345000{n}-a1"));
+    local.calls().get(&id).await.expect("get").map(|r| r.state)
+}
+
+async fn then(name: &str, local: &Local, before: usize, result: Result<SqsBatchResponse, FunctionError>) {
+    let r = result.unwrap_or_else(|e| panic!("{name}: {e}"));
+    let placed = local.carrier.originations().len() - before;
+    match name {
+        "happy.json" => {
+            assert!(failed(&r).is_empty());
+            assert_eq!(placed, 2);
+            assert_eq!(state(local, 0).await, Some(AttemptState::Originated));
+            assert_eq!(state(local, 1).await, Some(AttemptState::Originated));
+        }
+        "duplicate-delivery.json" => {
+            assert!(failed(&r).is_empty(), "a duplicate is done, not retried");
+            assert_eq!(placed, 0, "nothing is dialled twice");
+        }
+        "over-pace-limit.json" => {
+            // One call a second: the first goes, the rest wait in order.
+            assert_eq!(failed(&r), ["m-1", "m-2"]);
+            assert_eq!(placed, 1);
+            assert_eq!(state(local, 1).await, None, "a waiting task leaves no record");
+        }
+        "over-concurrency-limit.json" => {
+            assert_eq!(failed(&r), ["m-1"]);
+            assert_eq!(placed, 1);
+        }
+        "malformed.json" => {
+            assert_eq!(failed(&r), ["m-not-json", "m-not-enriched", "m-garbage"]);
+            assert_eq!(placed, 1, "the good task is dialled");
+        }
+        other => panic!("no expectation for fixture {other}"),
+    }
+}
+
+#[tokio::test]
+async fn every_fixture_through_the_handler() {
+    let names = testing::fixture_names(DIR, "dialer-worker");
+    assert!(names.len() >= 5, "fixtures found: {names:?}");
+    for name in names {
+        let local = scenario::local();
+        given(&name, &local).await;
+        let before = local.carrier.originations().len();
+        let payload: Vec<serde_json::Value> =
+            serde_json::from_value(testing::fixture(DIR, "dialer-worker", &name)).expect("an array");
+        let (guard, logs) = testing::capture_logs();
+        let request_id = format!("req-{name}");
+        let result = handler(&deps(&local), &config(), testing::lambda_event(payload, &request_id)).await;
+        drop(guard);
+        then(&name, &local, before, result).await;
+        testing::assert_no_clear_phone_numbers(&logs);
+        for line in logs.lines() {
+            assert_eq!(line["spans"][0]["request_id"], request_id.as_str(), "{name}: {line}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_item_without_message_id_fails_the_batch() {
+    let local = scenario::local();
+    let payload = vec![serde_json::json!({"task": null})];
+    let r = handler(&deps(&local), &config(), testing::lambda_event(payload, "r")).await;
+    assert_eq!(r.expect_err("no id").error_type(), "InvalidInput");
+}
+
+#[test]
+fn config_has_a_sane_lease() {
+    assert_eq!(Config::from_lookup(&|_| None).expect("default").slot_lease_secs, 900);
+    let short = |k: &str| (k == "SLOT_LEASE_SECS").then(|| "5".to_owned());
+    assert!(Config::from_lookup(&short).is_err());
+}

@@ -28,11 +28,20 @@ fn phone(n: u32) -> PhoneNumber {
 
 async fn status(local: &Local, campaign: &str, n: u32) -> ContactStatus {
     let id = ContactId::new(format!("{campaign}-97252345000{n}"));
-    local.contacts().get(&CampaignId::new(campaign), &id).await.expect("get").expect("exists").status
+    local
+        .contacts()
+        .get(&CampaignId::new(campaign), &id)
+        .await
+        .expect("get")
+        .expect("exists")
+        .status
 }
 
 fn failed(r: &SqsBatchResponse) -> Vec<&str> {
-    r.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect()
+    r.batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect()
 }
 
 async fn then(name: &str, local: &Local, result: Result<SqsBatchResponse, FunctionError>) {
@@ -41,10 +50,21 @@ async fn then(name: &str, local: &Local, result: Result<SqsBatchResponse, Functi
         "opt-out-key-9.json" => {
             assert!(failed(&r).is_empty());
             // At once, in every campaign with that number.
-            assert_eq!(status(local, "cmp-000001", 0).await, ContactStatus::Blacklisted);
-            assert_eq!(status(local, "cmp-000002", 0).await, ContactStatus::Blacklisted);
+            assert_eq!(
+                status(local, "cmp-000001", 0).await,
+                ContactStatus::Blacklisted
+            );
+            assert_eq!(
+                status(local, "cmp-000002", 0).await,
+                ContactStatus::Blacklisted
+            );
             assert_eq!(status(local, "cmp-000001", 1).await, ContactStatus::Pending);
-            let entry = local.blacklist().get(&phone(0)).await.expect("get").expect("listed");
+            let entry = local
+                .blacklist()
+                .get(&phone(0))
+                .await
+                .expect("get")
+                .expect("listed");
             assert_eq!(entry.source, BlacklistSource::UserOptout);
         }
         "duplicate-delivery.json" => {
@@ -54,14 +74,36 @@ async fn then(name: &str, local: &Local, result: Result<SqsBatchResponse, Functi
         }
         "compliance-add.json" => {
             assert!(failed(&r).is_empty());
-            assert_eq!(status(local, "cmp-000002", 1).await, ContactStatus::Blacklisted);
-            let entry = local.blacklist().get(&phone(1)).await.expect("get").expect("listed");
+            assert_eq!(
+                status(local, "cmp-000002", 1).await,
+                ContactStatus::Blacklisted
+            );
+            let entry = local
+                .blacklist()
+                .get(&phone(1))
+                .await
+                .expect("get")
+                .expect("listed");
             assert_eq!(entry.source, BlacklistSource::Compliance);
         }
         "malformed.json" => {
             assert_eq!(failed(&r), ["o-bad-source", "o-bad-phone"]);
-            assert!(local.blacklist().get(&phone(0)).await.expect("get").is_some());
-            assert!(local.blacklist().get(&phone(1)).await.expect("get").is_none());
+            assert!(
+                local
+                    .blacklist()
+                    .get(&phone(0))
+                    .await
+                    .expect("get")
+                    .is_some()
+            );
+            assert!(
+                local
+                    .blacklist()
+                    .get(&phone(1))
+                    .await
+                    .expect("get")
+                    .is_none()
+            );
         }
         other => panic!("no expectation for fixture {other}"),
     }
@@ -76,16 +118,25 @@ async fn every_fixture_through_the_handler() {
         let csv = scenario::contacts_csv(3, false);
         scenario::started_campaign(&local, "First", &csv).await;
         scenario::started_campaign(&local, "Second", &csv).await;
-        let payload: SqsEvent =
-            serde_json::from_value(testing::fixture(DIR, "blacklist", &name)).expect("an SQS event");
+        let payload: SqsEvent = serde_json::from_value(testing::fixture(DIR, "blacklist", &name))
+            .expect("an SQS event");
         let (guard, logs) = testing::capture_logs();
         let request_id = format!("req-{name}");
-        let result = handler(&deps(&local), &Config::default(), testing::lambda_event(payload, &request_id)).await;
+        let result = handler(
+            &deps(&local),
+            &Config::default(),
+            testing::lambda_event(payload, &request_id),
+        )
+        .await;
         drop(guard);
         then(&name, &local, result).await;
         testing::assert_no_clear_phone_numbers(&logs);
         for line in logs.lines() {
-            assert_eq!(line["spans"][0]["request_id"], request_id.as_str(), "{name}: {line}");
+            assert_eq!(
+                line["spans"][0]["request_id"],
+                request_id.as_str(),
+                "{name}: {line}"
+            );
         }
     }
 }

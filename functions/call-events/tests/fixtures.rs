@@ -49,15 +49,23 @@ async fn given(name: &str, local: &Local) {
             call_id: CallId::new(format!("{LANDLINE}-a1")),
             campaign_id: CampaignId::new("cmp-000001"),
             contact_id: ContactId::new(LANDLINE),
-            phone_number: campaign_core::phone::PhoneNumber::from_e164("+97226234567").expect("valid"),
+            phone_number: campaign_core::phone::PhoneNumber::from_e164("+97226234567")
+                .expect("valid"),
             at: local.now(),
         };
-        local.follow_up().run(&event).await.expect("tts call placed");
+        local
+            .follow_up()
+            .run(&event)
+            .await
+            .expect("tts call placed");
     }
 }
 
 fn failed(r: &SqsBatchResponse) -> Vec<&str> {
-    r.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect()
+    r.batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect()
 }
 
 async fn then(name: &str, local: &Local, result: Result<SqsBatchResponse, FunctionError>) {
@@ -71,25 +79,42 @@ async fn then(name: &str, local: &Local, result: Result<SqsBatchResponse, Functi
             assert_eq!(rec.outcome, Some(CallOutcome::Converted));
             assert_eq!(rec.digits, "1");
             assert!(rec.answered_at.is_some());
-            let c = local.contacts().get(&CampaignId::new("cmp-000001"), &contact("0")).await.expect("get").expect("exists");
+            let c = local
+                .contacts()
+                .get(&CampaignId::new("cmp-000001"), &contact("0"))
+                .await
+                .expect("get")
+                .expect("exists");
             assert_eq!(c.status, ContactStatus::Completed);
         }
         "busy-is-retried.json" => {
             assert!(failed(&r).is_empty());
-            let c = local.contacts().get(&CampaignId::new("cmp-000001"), &contact("1")).await.expect("get").expect("exists");
+            let c = local
+                .contacts()
+                .get(&CampaignId::new("cmp-000001"), &contact("1"))
+                .await
+                .expect("get")
+                .expect("exists");
             assert_eq!(c.status, ContactStatus::Pending, "busy is retried");
             assert!(c.next_attempt_at.is_some_and(|t| t > local.now()));
         }
         "duplicate-delivery.json" => {
             assert!(failed(&r).is_empty(), "a repeat is done, not retried");
-            let attempts = local.counters.get("metrics/cmp-000001/attempts").await.expect("counter");
+            let attempts = local
+                .counters
+                .get("metrics/cmp-000001/attempts")
+                .await
+                .expect("counter");
             assert_eq!(attempts, 1, "counted once");
         }
         "malformed.json" => {
             assert_eq!(failed(&r), ["ce-not-json", "ce-unknown-type", "ce-v9"]);
             assert_eq!(record(local, call0).await.state, AttemptState::Answered);
         }
-        "unknown-call.json" => assert!(failed(&r).is_empty(), "nothing to retry for an unknown call"),
+        "unknown-call.json" => assert!(
+            failed(&r).is_empty(),
+            "nothing to retry for an unknown call"
+        ),
         "sns-envelope-not-raw.json" => {
             assert!(failed(&r).is_empty());
             assert_eq!(record(local, call0).await.state, AttemptState::Answered);
@@ -97,7 +122,10 @@ async fn then(name: &str, local: &Local, result: Result<SqsBatchResponse, Functi
         "landline-tts-delivered.json" => {
             assert!(failed(&r).is_empty());
             let original = record(local, &format!("{LANDLINE}-a1")).await;
-            assert_eq!(original.follow_up.as_deref(), Some("TTS Fallback Delivered"));
+            assert_eq!(
+                original.follow_up.as_deref(),
+                Some("TTS Fallback Delivered")
+            );
         }
         other => panic!("no expectation for fixture {other}"),
     }
@@ -110,16 +138,25 @@ async fn every_fixture_through_the_handler() {
     for name in names {
         let local = scenario::local();
         given(&name, &local).await;
-        let payload: SqsEvent =
-            serde_json::from_value(testing::fixture(DIR, "call-events", &name)).expect("an SQS event");
+        let payload: SqsEvent = serde_json::from_value(testing::fixture(DIR, "call-events", &name))
+            .expect("an SQS event");
         let (guard, logs) = testing::capture_logs();
         let request_id = format!("req-{name}");
-        let result = handler(&deps(&local), &Config::default(), testing::lambda_event(payload, &request_id)).await;
+        let result = handler(
+            &deps(&local),
+            &Config::default(),
+            testing::lambda_event(payload, &request_id),
+        )
+        .await;
         drop(guard);
         then(&name, &local, result).await;
         testing::assert_no_clear_phone_numbers(&logs);
         for line in logs.lines() {
-            assert_eq!(line["spans"][0]["request_id"], request_id.as_str(), "{name}: {line}");
+            assert_eq!(
+                line["spans"][0]["request_id"],
+                request_id.as_str(),
+                "{name}: {line}"
+            );
         }
     }
 }

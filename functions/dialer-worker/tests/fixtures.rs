@@ -57,7 +57,12 @@ async fn state(local: &Local, n: u32) -> Option<AttemptState> {
     local.calls().get(&id).await.expect("get").map(|r| r.state)
 }
 
-async fn then(name: &str, local: &Local, before: usize, result: Result<SqsBatchResponse, FunctionError>) {
+async fn then(
+    name: &str,
+    local: &Local,
+    before: usize,
+    result: Result<SqsBatchResponse, FunctionError>,
+) {
     let r = result.unwrap_or_else(|e| panic!("{name}: {e}"));
     let placed = local.carrier.originations().len() - before;
     match name {
@@ -75,7 +80,11 @@ async fn then(name: &str, local: &Local, before: usize, result: Result<SqsBatchR
             // One call a second: the first goes, the rest wait in order.
             assert_eq!(failed(&r), ["m-1", "m-2"]);
             assert_eq!(placed, 1);
-            assert_eq!(state(local, 1).await, None, "a waiting task leaves no record");
+            assert_eq!(
+                state(local, 1).await,
+                None,
+                "a waiting task leaves no record"
+            );
         }
         "over-concurrency-limit.json" => {
             assert_eq!(failed(&r), ["m-1"]);
@@ -98,15 +107,25 @@ async fn every_fixture_through_the_handler() {
         given(&name, &local).await;
         let before = local.carrier.originations().len();
         let payload: Vec<serde_json::Value> =
-            serde_json::from_value(testing::fixture(DIR, "dialer-worker", &name)).expect("an array");
+            serde_json::from_value(testing::fixture(DIR, "dialer-worker", &name))
+                .expect("an array");
         let (guard, logs) = testing::capture_logs();
         let request_id = format!("req-{name}");
-        let result = handler(&deps(&local), &config(), testing::lambda_event(payload, &request_id)).await;
+        let result = handler(
+            &deps(&local),
+            &config(),
+            testing::lambda_event(payload, &request_id),
+        )
+        .await;
         drop(guard);
         then(&name, &local, before, result).await;
         testing::assert_no_clear_phone_numbers(&logs);
         for line in logs.lines() {
-            assert_eq!(line["spans"][0]["request_id"], request_id.as_str(), "{name}: {line}");
+            assert_eq!(
+                line["spans"][0]["request_id"],
+                request_id.as_str(),
+                "{name}: {line}"
+            );
         }
     }
 }
@@ -115,13 +134,23 @@ async fn every_fixture_through_the_handler() {
 async fn an_item_without_message_id_fails_the_batch() {
     let local = scenario::local();
     let payload = vec![serde_json::json!({"task": null})];
-    let r = handler(&deps(&local), &config(), testing::lambda_event(payload, "r")).await;
+    let r = handler(
+        &deps(&local),
+        &config(),
+        testing::lambda_event(payload, "r"),
+    )
+    .await;
     assert_eq!(r.expect_err("no id").error_type(), "InvalidInput");
 }
 
 #[test]
 fn config_has_a_sane_lease() {
-    assert_eq!(Config::from_lookup(&|_| None).expect("default").slot_lease_secs, 900);
+    assert_eq!(
+        Config::from_lookup(&|_| None)
+            .expect("default")
+            .slot_lease_secs,
+        900
+    );
     let short = |k: &str| (k == "SLOT_LEASE_SECS").then(|| "5".to_owned());
     assert!(Config::from_lookup(&short).is_err());
 }

@@ -3,12 +3,12 @@
 //! output (THEN) and that the logs carry the request id and no number in clear.
 
 use campaign_core::campaign::CampaignStatus;
+use campaign_core::campaign::LifecycleAction;
 use campaign_core::ids::CampaignId;
 use campaign_core::messages::{WorkflowPhase, WorkflowState};
 use campaign_core::optimal_time::CallTimeModel;
 use campaign_core::phone::PhoneNumber;
 use campaign_core::ports::DialQueue;
-use campaign_core::campaign::LifecycleAction;
 use campaign_embedded::runtime::Local;
 use dispatcher::{Config, Deps, handler};
 use lambda_kit::FunctionError;
@@ -59,7 +59,11 @@ async fn given(name: &str, local: &Local) -> Config {
             c.settings.pace.calls_per_second = 0;
             c.settings.audio = None;
             c.version += 1;
-            local.campaigns().update(&c, c.version - 1).await.expect("update");
+            local
+                .campaigns()
+                .update(&c, c.version - 1)
+                .await
+                .expect("update");
         }
         "validate-completed-campaign.json" => {
             let c = scenario::started_campaign(local, "Done", &csv3).await;
@@ -137,7 +141,12 @@ async fn then(name: &str, local: &Local, result: Result<WorkflowState, FunctionE
             assert_eq!(s.campaign_status, CampaignStatus::Active);
             assert_eq!(s.phase, WorkflowPhase::Running);
             assert_eq!((s.total_contacts, s.terminal_contacts), (3, 0));
-            let stored = local.campaigns().get(&id()).await.expect("get").expect("exists");
+            let stored = local
+                .campaigns()
+                .get(&id())
+                .await
+                .expect("get")
+                .expect("exists");
             assert_eq!(stored.status, CampaignStatus::Active);
         }
         "validate-scheduled-start.json" => {
@@ -153,7 +162,10 @@ async fn then(name: &str, local: &Local, result: Result<WorkflowState, FunctionE
             let e = result.expect_err("invalid");
             assert_eq!(e.error_type(), "InvalidCampaign");
             let msg = e.message_chain();
-            assert!(msg.contains("calls_per_second") && msg.contains("audio"), "{msg}");
+            assert!(
+                msg.contains("calls_per_second") && msg.contains("audio"),
+                "{msg}"
+            );
         }
         "validate-completed-campaign.json" => assert_eq!(err(result), "IllegalLifecycleMove"),
         "dispatch-running.json" => {
@@ -189,7 +201,9 @@ async fn then(name: &str, local: &Local, result: Result<WorkflowState, FunctionE
             assert_eq!(s.campaign_status, CampaignStatus::Completed);
             assert_eq!((s.total_contacts, s.terminal_contacts), (2, 2));
         }
-        "malformed-unknown-task.json" | "malformed-version.json" | "malformed-not-an-object.json" => {
+        "malformed-unknown-task.json"
+        | "malformed-version.json"
+        | "malformed-not-an-object.json" => {
             assert_eq!(err(result), "InvalidInput")
         }
         other => panic!("no expectation for fixture {other}"),
@@ -212,14 +226,19 @@ async fn every_fixture_through_the_handler() {
         if let Ok(state) = &result {
             // Every output is a valid workflow state message.
             let json = serde_json::to_vec(state).expect("encode");
-            <WorkflowState as campaign_core::messages::Message>::decode(&json).expect("a WorkflowState");
+            <WorkflowState as campaign_core::messages::Message>::decode(&json)
+                .expect("a WorkflowState");
         }
         then(&name, &local, result).await;
         testing::assert_no_clear_phone_numbers(&logs);
         let lines = logs.lines();
         assert!(!lines.is_empty(), "{name}: the handler logs");
         for line in &lines {
-            assert_eq!(line["spans"][0]["request_id"], request_id.as_str(), "{name}: {line}");
+            assert_eq!(
+                line["spans"][0]["request_id"],
+                request_id.as_str(),
+                "{name}: {line}"
+            );
         }
     }
 }
@@ -234,5 +253,8 @@ fn config_reads_the_environment_names() {
     assert_eq!(c.dispatch_interval_secs, 30);
     assert_eq!(c.max_dispatch_batch, 10_000);
     let bad = |k: &str| (k == "MAX_DISPATCH_BATCH").then(|| "many".to_owned());
-    assert_eq!(Config::from_lookup(&bad).expect_err("bad").error_type(), "ConfigError");
+    assert_eq!(
+        Config::from_lookup(&bad).expect_err("bad").error_type(),
+        "ConfigError"
+    );
 }

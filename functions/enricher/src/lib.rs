@@ -30,7 +30,9 @@ use std::sync::Arc;
 use aws_lambda_events::event::sqs::SqsMessage;
 use campaign_core::clock::Clock;
 use campaign_core::messages::DialTask;
-use campaign_core::ports::{BlacklistStore, CallRecordStore, CampaignStore, ContactStore, Counters};
+use campaign_core::ports::{
+    BlacklistStore, CallRecordStore, CampaignStore, ContactStore, Counters,
+};
 use campaign_core::usecases::enrich::{DropReason, Enrich, Enriched};
 use campaign_core::usecases::keys;
 use lambda_kit::FunctionError;
@@ -146,7 +148,10 @@ async fn enrich(deps: &Deps, records: Vec<SqsMessage>) -> Result<Vec<PipeItem>, 
                     let name = reason_name(&reason);
                     tracing::info!(message_id = %id, call_id = %call_ids[i], campaign_id = %campaigns[i], reason = %name, "dial task dropped");
                     deps.counters
-                        .add(&keys::metric(&campaigns[i], &format!("enrich_dropped_{name}")), 1)
+                        .add(
+                            &keys::metric(&campaigns[i], &format!("enrich_dropped_{name}")),
+                            1,
+                        )
                         .await?;
                 }
                 None => {

@@ -63,7 +63,8 @@ async fn given(name: &str, local: &Local) {
         "blacklisted-since-queued.json" => {
             scenario::dispatched_campaign(local, "Listed", &csv).await;
             let phone = PhoneNumber::from_e164("+972523450001").expect("valid");
-            let entry = BlacklistEntry::new(phone, local.now(), "pressed 9", BlacklistSource::UserOptout);
+            let entry =
+                BlacklistEntry::new(phone, local.now(), "pressed 9", BlacklistSource::UserOptout);
             local.blacklist().add(&entry).await.expect("listed");
         }
         "paused-campaign.json" => {
@@ -97,7 +98,10 @@ async fn then(name: &str, local: &Local, result: Result<Vec<PipeItem>, FunctionE
             }
         }
         "duplicate-delivery.json" => {
-            assert!(out.is_empty(), "a delivery of an attempt already placed is dropped");
+            assert!(
+                out.is_empty(),
+                "a delivery of an attempt already placed is dropped"
+            );
             assert_eq!(counter(local, "enrich_dropped_duplicate").await, 1);
         }
         "malformed.json" => {
@@ -108,7 +112,13 @@ async fn then(name: &str, local: &Local, result: Result<Vec<PipeItem>, FunctionE
                 let reason = item.rejected.as_deref().expect("kept as rejected");
                 assert!(!reason.is_empty());
             }
-            assert!(out[2].rejected.as_deref().unwrap_or("").contains("version 2"));
+            assert!(
+                out[2]
+                    .rejected
+                    .as_deref()
+                    .unwrap_or("")
+                    .contains("version 2")
+            );
         }
         "blacklisted-since-queued.json" => {
             assert_eq!(ids(&out), ["m-0"], "the listed number is left out");
@@ -146,12 +156,21 @@ async fn every_fixture_through_the_handler() {
             serde_json::from_value(testing::fixture(DIR, "enricher", &name)).expect("SQS records");
         let (guard, logs) = testing::capture_logs();
         let request_id = format!("req-{name}");
-        let result = handler(&deps(&local), &Config::default(), testing::lambda_event(payload, &request_id)).await;
+        let result = handler(
+            &deps(&local),
+            &Config::default(),
+            testing::lambda_event(payload, &request_id),
+        )
+        .await;
         drop(guard);
         then(&name, &local, result).await;
         testing::assert_no_clear_phone_numbers(&logs);
         for line in logs.lines() {
-            assert_eq!(line["spans"][0]["request_id"], request_id.as_str(), "{name}: {line}");
+            assert_eq!(
+                line["spans"][0]["request_id"],
+                request_id.as_str(),
+                "{name}: {line}"
+            );
         }
     }
 }
@@ -161,9 +180,16 @@ async fn every_drop_is_logged_with_its_reason() {
     let local = scenario::local();
     given("paused-campaign.json", &local).await;
     let payload: Vec<SqsMessage> =
-        serde_json::from_value(testing::fixture(DIR, "enricher", "paused-campaign.json")).expect("records");
+        serde_json::from_value(testing::fixture(DIR, "enricher", "paused-campaign.json"))
+            .expect("records");
     let (guard, logs) = testing::capture_logs();
-    handler(&deps(&local), &Config::default(), testing::lambda_event(payload, "r")).await.expect("ok");
+    handler(
+        &deps(&local),
+        &Config::default(),
+        testing::lambda_event(payload, "r"),
+    )
+    .await
+    .expect("ok");
     drop(guard);
     let drops: Vec<_> = logs
         .lines()

@@ -136,7 +136,9 @@ pub fn decode(payload: serde_json::Value) -> Result<Request, FunctionError> {
     let request: Request = serde_json::from_value(payload)
         .map_err(|e| FunctionError::invalid(format!("report request: {e}")))?;
     if request.formats.is_empty() {
-        return Err(FunctionError::invalid("formats: ask for at least one of csv, xlsx, pdf"));
+        return Err(FunctionError::invalid(
+            "formats: ask for at least one of csv, xlsx, pdf",
+        ));
     }
     Ok(request)
 }

@@ -33,7 +33,12 @@ async fn stored(local: &Local, r: &Response, f: Format) -> Vec<u8> {
     let link = r.reports.get(&f).unwrap_or_else(|| panic!("{f:?} stored"));
     assert!(link.key.starts_with("reports/cmp-000001/"));
     assert!(link.key.ends_with(&format!(".{}", f.ext())));
-    local.objects.get(&link.key).await.expect("get").expect("object exists")
+    local
+        .objects
+        .get(&link.key)
+        .await
+        .expect("get")
+        .expect("object exists")
 }
 
 async fn then(name: &str, local: &Local, result: Result<Response, FunctionError>) {
@@ -43,8 +48,15 @@ async fn then(name: &str, local: &Local, result: Result<Response, FunctionError>
             assert_eq!(r.reports.len(), 3);
             assert!(stored(local, &r, Format::Pdf).await.starts_with(b"%PDF-"));
             assert!(stored(local, &r, Format::Xlsx).await.starts_with(b"PK"));
-            assert!(stored(local, &r, Format::Csv).await.starts_with(b"call_id,"));
-            assert_eq!(r.state.report_url.as_deref(), Some(r.reports[&Format::Pdf].url.as_str()));
+            assert!(
+                stored(local, &r, Format::Csv)
+                    .await
+                    .starts_with(b"call_id,")
+            );
+            assert_eq!(
+                r.state.report_url.as_deref(),
+                Some(r.reports[&Format::Pdf].url.as_str())
+            );
             assert_eq!(r.state.phase, WorkflowPhase::Completed);
             assert_eq!(r.state.total_contacts, 7);
             assert_eq!(r.state.terminal_contacts, 7);
@@ -55,10 +67,16 @@ async fn then(name: &str, local: &Local, result: Result<Response, FunctionError>
         "csv-only.json" => {
             let r = result.unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(r.reports.keys().copied().collect::<Vec<_>>(), [Format::Csv]);
-            assert_eq!(r.state.report_url.as_deref(), Some(r.reports[&Format::Csv].url.as_str()));
+            assert_eq!(
+                r.state.report_url.as_deref(),
+                Some(r.reports[&Format::Csv].url.as_str())
+            );
         }
         "unknown-campaign.json" => {
-            assert_eq!(result.expect_err("unknown").error_type(), "CampaignNotFound")
+            assert_eq!(
+                result.expect_err("unknown").error_type(),
+                "CampaignNotFound"
+            )
         }
         "malformed-format.json" | "malformed-no-formats.json" => {
             assert_eq!(result.expect_err("malformed").error_type(), "InvalidInput")
@@ -77,26 +95,49 @@ async fn every_fixture_through_the_handler() {
         let payload = testing::fixture(DIR, "report-generator", &name);
         let (guard, logs) = testing::capture_logs();
         let request_id = format!("req-{name}");
-        let config = Config { link_ttl_secs: 3600 };
-        let result = handler(&deps(&local), &config, testing::lambda_event(payload, &request_id)).await;
+        let config = Config {
+            link_ttl_secs: 3600,
+        };
+        let result = handler(
+            &deps(&local),
+            &config,
+            testing::lambda_event(payload, &request_id),
+        )
+        .await;
         drop(guard);
         if let Ok(r) = &result {
             // The output is a WorkflowState plus the links.
             let json = serde_json::to_vec(r).expect("encode");
-            <campaign_core::messages::WorkflowState as campaign_core::messages::Message>::decode(&json)
-                .expect("a WorkflowState");
+            <campaign_core::messages::WorkflowState as campaign_core::messages::Message>::decode(
+                &json,
+            )
+            .expect("a WorkflowState");
         }
         then(&name, &local, result).await;
         testing::assert_no_clear_phone_numbers(&logs);
         for line in logs.lines() {
-            assert_eq!(line["spans"][0]["request_id"], request_id.as_str(), "{name}: {line}");
+            assert_eq!(
+                line["spans"][0]["request_id"],
+                request_id.as_str(),
+                "{name}: {line}"
+            );
         }
     }
 }
 
 #[test]
 fn link_ttl_is_bounded() {
-    assert_eq!(Config::from_lookup(&|_| None).expect("default").link_ttl_secs, 43_200);
+    assert_eq!(
+        Config::from_lookup(&|_| None)
+            .expect("default")
+            .link_ttl_secs,
+        43_200
+    );
     let long = |k: &str| (k == "REPORT_LINK_TTL_SECS").then(|| "9999999".to_owned());
-    assert_eq!(Config::from_lookup(&long).expect_err("too long").error_type(), "ConfigError");
+    assert_eq!(
+        Config::from_lookup(&long)
+            .expect_err("too long")
+            .error_type(),
+        "ConfigError"
+    );
 }

@@ -1,7 +1,7 @@
 //! Lambda entry point: glue only (see the library).
 
-use sms_tts_fallback::{Config, build_deps, handler};
 use lambda_runtime::{Error, service_fn};
+use sms_tts_fallback::{Config, build_deps, handler};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {

@@ -38,7 +38,10 @@ async fn record(local: &Local, call: &str) -> Option<CallRecord> {
 }
 
 fn failed(r: &SqsBatchResponse) -> Vec<&str> {
-    r.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect()
+    r.batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.as_str())
+        .collect()
 }
 
 async fn given(name: &str, local: &Local) {
@@ -47,27 +50,43 @@ async fn given(name: &str, local: &Local) {
         let phone = PhoneNumber::from_e164("+972523450001").expect("valid");
         local
             .blacklisting()
-            .add(phone, "pressed 9 later", BlacklistSource::UserOptout, "tester")
+            .add(
+                phone,
+                "pressed 9 later",
+                BlacklistSource::UserOptout,
+                "tester",
+            )
             .await
             .expect("listed");
     }
 }
 
-async fn then(name: &str, local: &Local, sms: &ConsoleSms, result: Result<SqsBatchResponse, FunctionError>) {
+async fn then(
+    name: &str,
+    local: &Local,
+    sms: &ConsoleSms,
+    result: Result<SqsBatchResponse, FunctionError>,
+) {
     let r = result.unwrap_or_else(|e| panic!("{name}: {e}"));
     let call0 = "cmp-000001-972523450000-a1";
     match name {
         "happy-sms.json" => {
             assert!(failed(&r).is_empty());
             assert_eq!(sms.sent_count(), 1);
-            assert_eq!(sms.sent()[0].text, "Thanks Friend0: https://give.example.org/x");
+            assert_eq!(
+                sms.sent()[0].text,
+                "Thanks Friend0: https://give.example.org/x"
+            );
             let rec = record(local, call0).await.expect("record");
             assert_eq!(rec.follow_up.as_deref(), Some("SMS Sent"));
         }
         "landline-tts.json" => {
             assert!(failed(&r).is_empty());
             assert_eq!(sms.sent_count(), 0, "a landline gets no SMS");
-            assert!(record(local, &format!("{LANDLINE}-a1-tts")).await.is_some(), "a TTS call is placed");
+            assert!(
+                record(local, &format!("{LANDLINE}-a1-tts")).await.is_some(),
+                "a TTS call is placed"
+            );
         }
         "duplicate-delivery.json" => {
             assert!(failed(&r).is_empty());
@@ -94,23 +113,38 @@ async fn every_fixture_through_the_handler() {
         given(&name, &local).await;
         let sms = Arc::new(ConsoleSms::new());
         let payload: SqsEvent =
-            serde_json::from_value(testing::fixture(DIR, "sms-tts-fallback", &name)).expect("an SQS event");
+            serde_json::from_value(testing::fixture(DIR, "sms-tts-fallback", &name))
+                .expect("an SQS event");
         let (guard, logs) = testing::capture_logs();
         let request_id = format!("req-{name}");
-        let config = Config { voice: "Joanna".into() };
-        let result = handler(&deps(&local, sms.clone()), &config, testing::lambda_event(payload, &request_id)).await;
+        let config = Config {
+            voice: "Joanna".into(),
+        };
+        let result = handler(
+            &deps(&local, sms.clone()),
+            &config,
+            testing::lambda_event(payload, &request_id),
+        )
+        .await;
         drop(guard);
         then(&name, &local, &sms, result).await;
         testing::assert_no_clear_phone_numbers(&logs);
         for line in logs.lines() {
-            assert_eq!(line["spans"][0]["request_id"], request_id.as_str(), "{name}: {line}");
+            assert_eq!(
+                line["spans"][0]["request_id"],
+                request_id.as_str(),
+                "{name}: {line}"
+            );
         }
     }
 }
 
 #[test]
 fn voice_defaults_and_reads_the_environment() {
-    assert_eq!(Config::from_lookup(&|_| None).expect("default").voice, "Joanna");
+    assert_eq!(
+        Config::from_lookup(&|_| None).expect("default").voice,
+        "Joanna"
+    );
     let lookup = |k: &str| (k == "TTS_VOICE").then(|| "Ruth".to_owned());
     assert_eq!(Config::from_lookup(&lookup).expect("set").voice, "Ruth");
 }

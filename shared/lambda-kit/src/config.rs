@@ -7,7 +7,10 @@ use std::str::FromStr;
 use crate::error::FunctionError;
 
 /// A variable that must be set (and not blank).
-pub fn required(lookup: &dyn Fn(&str) -> Option<String>, name: &str) -> Result<String, FunctionError> {
+pub fn required(
+    lookup: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+) -> Result<String, FunctionError> {
     match lookup(name) {
         Some(v) if !v.trim().is_empty() => Ok(v.trim().to_owned()),
         _ => Err(FunctionError::Config(format!("{name} is not set"))),
@@ -48,7 +51,12 @@ mod tests {
             _ => None,
         };
         assert_eq!(required(&lookup, "A").expect("set"), "x");
-        assert_eq!(required(&lookup, "MISSING").expect_err("unset").error_type(), "ConfigError");
+        assert_eq!(
+            required(&lookup, "MISSING")
+                .expect_err("unset")
+                .error_type(),
+            "ConfigError"
+        );
         assert!(required(&lookup, "BLANK").is_err());
         assert_eq!(parsed(&lookup, "N", 1u32).expect("n"), 42);
         assert_eq!(parsed(&lookup, "MISSING", 7u32).expect("default"), 7);

@@ -51,10 +51,7 @@ impl FunctionError {
 
     /// Whether the same input may succeed later.
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self.error_type(),
-            "TransientDependencyError" | "Conflict"
-        )
+        matches!(self.error_type(), "TransientDependencyError" | "Conflict")
     }
 
     /// The message with its causes, `: `-joined, phone numbers masked.
@@ -105,7 +102,11 @@ mod tests {
                 true,
             ),
             (PortError::Conflict("lost".into()).into(), "Conflict", true),
-            (PortError::Other("denied".into()).into(), "DependencyError", false),
+            (
+                PortError::Other("denied".into()).into(),
+                "DependencyError",
+                false,
+            ),
             (
                 UseCaseError::NotFound {
                     what: "campaign",
@@ -152,6 +153,10 @@ mod tests {
             id: "cmp-1-972502345678".into(),
         });
         let d = Diagnostic::from(e);
-        assert!(d.error_message.contains("cmp-1-*********678"), "{}", d.error_message);
+        assert!(
+            d.error_message.contains("cmp-1-*********678"),
+            "{}",
+            d.error_message
+        );
     }
 }

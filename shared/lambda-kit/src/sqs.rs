@@ -182,7 +182,10 @@ where
                         error = %crate::logging::scrub(&e.to_string()),
                         "malformed record"
                     );
-                    Err(FunctionError::invalid(format!("malformed {}: {e}", M::NAME)))
+                    Err(FunctionError::invalid(format!(
+                        "malformed {}: {e}",
+                        M::NAME
+                    )))
                 }
             }
         }
@@ -231,7 +234,10 @@ mod tests {
         assert!(decode_body::<OptOutEvent>(Some(&raw)).is_ok());
         let env = json!({"Type": "Notification", "MessageId": "m", "Message": raw}).to_string();
         assert!(decode_body::<OptOutEvent>(Some(&env)).is_ok());
-        assert!(matches!(decode_body::<OptOutEvent>(None), Err(BodyError::Missing)));
+        assert!(matches!(
+            decode_body::<OptOutEvent>(None),
+            Err(BodyError::Missing)
+        ));
         assert!(decode_body::<OptOutEvent>(Some("{\"version\":1}")).is_err());
         let v2 = optout_body().replace("\"version\":1", "\"version\":2");
         assert!(matches!(
@@ -269,7 +275,8 @@ mod tests {
     async fn a_record_without_id_fails_the_batch() {
         let ev: SqsEvent =
             serde_json::from_value(json!({"Records": [{"body": optout_body()}]})).expect("event");
-        let r = process_batch::<OptOutEvent, _, _>(ev, 1, |_| async { Ok(RecordResult::Done) }).await;
+        let r =
+            process_batch::<OptOutEvent, _, _>(ev, 1, |_| async { Ok(RecordResult::Done) }).await;
         assert_eq!(r.expect_err("no id").error_type(), "InvalidInput");
     }
 }

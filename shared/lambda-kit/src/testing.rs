@@ -25,7 +25,10 @@ impl LogBuffer {
     pub fn lines(&self) -> Vec<serde_json::Value> {
         self.text()
             .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("log line is not JSON ({e}): {l}")))
+            .map(|l| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("log line is not JSON ({e}): {l}"))
+            })
             .collect()
     }
 }
@@ -109,12 +112,15 @@ pub fn fixture(manifest_dir: &str, function: &str, name: &str) -> serde_json::Va
         .join(name);
     let text = std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("cannot read fixture {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("fixture {} is not JSON: {e}", path.display()))
+    serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("fixture {} is not JSON: {e}", path.display()))
 }
 
 /// Every fixture file name of a function, sorted.
 pub fn fixture_names(manifest_dir: &str, function: &str) -> Vec<String> {
-    let dir = std::path::Path::new(manifest_dir).join("../../events").join(function);
+    let dir = std::path::Path::new(manifest_dir)
+        .join("../../events")
+        .join(function);
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
         .filter_map(|e| e.ok())
@@ -131,7 +137,10 @@ mod tests {
 
     #[test]
     fn finds_runs_of_eight_digits() {
-        assert_eq!(clear_phone_number("a +972502345678 b"), Some("972502345678"));
+        assert_eq!(
+            clear_phone_number("a +972502345678 b"),
+            Some("972502345678")
+        );
         assert_eq!(clear_phone_number("ends 12345678"), Some("12345678"));
         assert_eq!(clear_phone_number("2026-03-02 1234567 +*********678"), None);
     }

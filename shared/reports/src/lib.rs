@@ -73,7 +73,10 @@ pub fn summary_rows(report: &CampaignReport) -> Vec<(&'static str, SummaryValue)
     rows.extend([
         ("SMS sent", SummaryValue::Count(c.sms_sent)),
         ("SMS failed", SummaryValue::Count(c.sms_failed)),
-        ("TTS fallback delivered", SummaryValue::Count(c.tts_delivered)),
+        (
+            "TTS fallback delivered",
+            SummaryValue::Count(c.tts_delivered),
+        ),
         ("TTS fallback failed", SummaryValue::Count(c.tts_failed)),
         ("Answer rate", SummaryValue::Rate(r.answer_rate)),
         ("Conversion rate", SummaryValue::Rate(r.conversion_rate)),
@@ -83,9 +86,15 @@ pub fn summary_rows(report: &CampaignReport) -> Vec<(&'static str, SummaryValue)
         ("Failure rate", SummaryValue::Rate(r.failure_rate)),
         ("Contacts", SummaryValue::Count(s.total())),
         ("Contacts completed", SummaryValue::Count(s.completed)),
-        ("Contacts failed (attempts used up)", SummaryValue::Count(s.failed)),
+        (
+            "Contacts failed (attempts used up)",
+            SummaryValue::Count(s.failed),
+        ),
         ("Contacts blacklisted", SummaryValue::Count(s.blacklisted)),
-        ("Contacts still pending", SummaryValue::Count(s.pending + s.in_progress)),
+        (
+            "Contacts still pending",
+            SummaryValue::Count(s.pending + s.in_progress),
+        ),
     ]);
     rows
 }

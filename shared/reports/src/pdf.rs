@@ -31,11 +31,7 @@ pub fn page_count(rows: usize) -> usize {
 }
 
 pub fn to_pdf(report: &CampaignReport) -> Vec<u8> {
-    let mut pages = vec![PdfPage::new(
-        Mm(PAGE_W),
-        Mm(PAGE_H),
-        summary_page(report),
-    )];
+    let mut pages = vec![PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), summary_page(report))];
     let rows = call_rows(report, |p| p.masked());
     let total = rows.len();
     let listed: Vec<_> = rows.into_iter().take(MAX_PDF_ROWS).collect();
@@ -56,14 +52,28 @@ pub fn to_pdf(report: &CampaignReport) -> Vec<u8> {
             (170.0, "Follow-up"),
         ];
         let mut y = 272.0;
-        shade(&mut ops, LEFT - 1.0, y - 1.5, PAGE_W - 2.0 * LEFT + 2.0, 5.0, 0.85);
+        shade(
+            &mut ops,
+            LEFT - 1.0,
+            y - 1.5,
+            PAGE_W - 2.0 * LEFT + 2.0,
+            5.0,
+            0.85,
+        );
         for (x, h) in cols {
             text(&mut ops, x, y, 8.0, true, h);
         }
         for (n, row) in chunk.iter().enumerate() {
             y -= 5.0;
             if n % 2 == 1 {
-                shade(&mut ops, LEFT - 1.0, y - 1.5, PAGE_W - 2.0 * LEFT + 2.0, 5.0, 0.95);
+                shade(
+                    &mut ops,
+                    LEFT - 1.0,
+                    y - 1.5,
+                    PAGE_W - 2.0 * LEFT + 2.0,
+                    5.0,
+                    0.95,
+                );
             }
             let call = if row[0].is_empty() { &row[1] } else { &row[0] };
             let cells = [
@@ -93,10 +103,7 @@ pub fn to_pdf(report: &CampaignReport) -> Vec<u8> {
         }
         pages.push(PdfPage::new(Mm(PAGE_W), Mm(PAGE_H), ops));
     }
-    let mut doc = PdfDocument::new(&ascii(&format!(
-        "Campaign report {}",
-        report.campaign_name
-    )));
+    let mut doc = PdfDocument::new(&ascii(&format!("Campaign report {}", report.campaign_name)));
     let mut warnings = Vec::new();
     doc.with_pages(pages)
         .save(&PdfSaveOptions::default(), &mut warnings)
@@ -124,7 +131,12 @@ fn summary_page(report: &CampaignReport) -> Vec<Op> {
             report.generated_at.format("%Y-%m-%d %H:%M")
         ),
     );
-    footer(&mut ops, report, 1, page_count(call_rows(report, |_| String::new()).len()));
+    footer(
+        &mut ops,
+        report,
+        1,
+        page_count(call_rows(report, |_| String::new()).len()),
+    );
 
     // The summary table.
     let mut y = 262.0;
@@ -165,11 +177,20 @@ fn summary_page(report: &CampaignReport) -> Vec<Op> {
         ops.push(Op::DrawRectangle {
             rectangle: filled(bar_x, y - 0.5, w.max(0.3), 4.5),
         });
-        text(&mut ops, bar_x + w + 2.0, y + 0.8, 9.0, true, &n.to_string());
+        text(
+            &mut ops,
+            bar_x + w + 2.0,
+            y + 0.8,
+            9.0,
+            true,
+            &n.to_string(),
+        );
         y -= 7.0;
     }
     // The axis.
-    ops.push(Op::SetFillColor { col: rgb(0.0, 0.0, 0.0) });
+    ops.push(Op::SetFillColor {
+        col: rgb(0.0, 0.0, 0.0),
+    });
     ops.push(Op::DrawRectangle {
         rectangle: filled(bar_x - 0.3, y + 5.0, 0.3, top - y - 9.0),
     });
@@ -262,7 +283,13 @@ fn mask_numbers(s: &str) -> String {
 /// The built-in fonts cover ASCII; anything else shows as `?`.
 fn ascii(s: &str) -> String {
     s.chars()
-        .map(|c| if c.is_ascii() && !c.is_ascii_control() { c } else { '?' })
+        .map(|c| {
+            if c.is_ascii() && !c.is_ascii_control() {
+                c
+            } else {
+                '?'
+            }
+        })
         .collect()
 }
 

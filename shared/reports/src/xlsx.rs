@@ -31,7 +31,15 @@ pub fn to_xlsx(report: &CampaignReport) -> Result<Vec<u8>, RenderError> {
         }
     }
     calls.set_freeze_panes(1, 0)?;
-    for (col, width) in [(0, 28), (1, 28), (2, 16), (5, 21), (6, 21), (7, 21), (12, 24)] {
+    for (col, width) in [
+        (0, 28),
+        (1, 28),
+        (2, 16),
+        (5, 21),
+        (6, 21),
+        (7, 21),
+        (12, 24),
+    ] {
         calls.set_column_width(col, width)?;
     }
 

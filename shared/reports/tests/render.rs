@@ -12,9 +12,12 @@ use lambda_kit::testing::scenario;
 
 async fn finished_report(contacts: usize) -> CampaignReport {
     let local = scenario::local();
-    let campaign =
-        scenario::started_campaign(&local, "Spring appeal", &scenario::contacts_csv(contacts, true))
-            .await;
+    let campaign = scenario::started_campaign(
+        &local,
+        "Spring appeal",
+        &scenario::contacts_csv(contacts, true),
+    )
+    .await;
     let deadline = local.now() + chrono::Duration::days(3);
     let done = local
         .run_until_finished(std::slice::from_ref(&campaign.id), deadline, |_| {})
@@ -50,7 +53,12 @@ async fn xlsx_has_every_call_row_and_the_summary() {
 
     let calls = book.worksheet_range("Calls").expect("calls sheet");
     let mut lines = calls.rows();
-    let header: Vec<String> = lines.next().expect("header").iter().map(cell_text).collect();
+    let header: Vec<String> = lines
+        .next()
+        .expect("header")
+        .iter()
+        .map(cell_text)
+        .collect();
     assert_eq!(header, campaign_reports::CALL_COLUMNS);
     let body: Vec<Vec<String>> = lines.map(|r| r.iter().map(cell_text).collect()).collect();
     assert_eq!(body.len(), rows);
@@ -59,7 +67,11 @@ async fn xlsx_has_every_call_row_and_the_summary() {
             .iter()
             .find(|r| r[0] == record.call_id.as_str())
             .unwrap_or_else(|| panic!("row for {}", record.call_id));
-        assert_eq!(row[2], record.phone.as_str(), "numbers are kept whole as text");
+        assert_eq!(
+            row[2],
+            record.phone.as_str(),
+            "numbers are kept whole as text"
+        );
         assert_eq!(row[3], record.attempt.to_string());
         let outcome = record.outcome.map(|o| o.as_str()).unwrap_or("in_progress");
         assert_eq!(row[9], outcome);
@@ -74,7 +86,10 @@ async fn xlsx_has_every_call_row_and_the_summary() {
             .unwrap_or_else(|| panic!("summary row {label}"))
     };
     assert_eq!(value_of("Campaign"), "Spring appeal");
-    assert_eq!(value_of("Attempts (calls placed)"), report.counts.attempts.to_string());
+    assert_eq!(
+        value_of("Attempts (calls placed)"),
+        report.counts.attempts.to_string()
+    );
     assert_eq!(value_of("Busy"), report.counts.busy.to_string());
     let answer: f64 = value_of("Answer rate").parse().expect("a number");
     assert!((answer - report.rates.answer_rate).abs() < 1e-9);
@@ -88,7 +103,10 @@ async fn pdf_is_well_formed_with_a_page_per_block_of_calls() {
     assert!(bytes.starts_with(b"%PDF-"), "a PDF header");
     let doc = lopdf::Document::load_mem(&bytes).expect("lopdf parses it");
     assert_eq!(doc.get_pages().len(), pdf::page_count(rows));
-    assert!(doc.get_pages().len() >= 3, "a summary page and at least two pages of calls");
+    assert!(
+        doc.get_pages().len() >= 3,
+        "a summary page and at least two pages of calls"
+    );
 
     if let Ok(dir) = std::env::var("REPORT_PDF_OUT") {
         std::fs::write(std::path::Path::new(&dir).join("report.pdf"), &bytes).expect("write");
@@ -105,5 +123,8 @@ async fn an_empty_campaign_still_renders() {
     assert_eq!(doc.get_pages().len(), 1);
     let xlsx = to_xlsx(&report).expect("xlsx");
     let mut book = Xlsx::new(Cursor::new(xlsx)).expect("readable");
-    assert_eq!(book.worksheet_range("Calls").expect("calls").rows().count(), 1);
+    assert_eq!(
+        book.worksheet_range("Calls").expect("calls").rows().count(),
+        1
+    );
 }

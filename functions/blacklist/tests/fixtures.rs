@@ -5,8 +5,9 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use blacklist::{Config, Deps, handler};
 use campaign_core::blacklist::BlacklistSource;
 use campaign_core::contact::ContactStatus;
-use campaign_core::ids::{CampaignId, ContactId};
+use campaign_core::ids::CampaignId;
 use campaign_core::phone::PhoneNumber;
+use campaign_core::usecases::contacts::contact_id_for;
 use campaign_embedded::runtime::Local;
 use lambda_kit::FunctionError;
 use lambda_kit::testing::{self, scenario};
@@ -27,7 +28,7 @@ fn phone(n: u32) -> PhoneNumber {
 }
 
 async fn status(local: &Local, campaign: &str, n: u32) -> ContactStatus {
-    let id = ContactId::new(format!("{campaign}-97252345000{n}"));
+    let id = contact_id_for(&CampaignId::new(campaign), &phone(n));
     local
         .contacts()
         .get(&CampaignId::new(campaign), &id)

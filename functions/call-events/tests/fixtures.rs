@@ -14,7 +14,7 @@ use lambda_kit::FunctionError;
 use lambda_kit::testing::{self, scenario};
 
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
-const LANDLINE: &str = "cmp-000001-97226234567";
+const LANDLINE: &str = "cmp-000001-0b3e1ce60095fbd3";
 
 fn deps(local: &Local) -> Deps {
     Deps {
@@ -27,7 +27,10 @@ fn deps(local: &Local) -> Deps {
 }
 
 fn contact(n: &str) -> ContactId {
-    ContactId::new(format!("cmp-000001-97252345000{n}"))
+    campaign_core::usecases::contacts::contact_id_for(
+        &CampaignId::new("cmp-000001"),
+        &campaign_core::phone::PhoneNumber::from_e164(&format!("+97252345000{n}")).expect("valid"),
+    )
 }
 
 async fn record(local: &Local, call: &str) -> CallRecord {
@@ -70,7 +73,7 @@ fn failed(r: &SqsBatchResponse) -> Vec<&str> {
 
 async fn then(name: &str, local: &Local, result: Result<SqsBatchResponse, FunctionError>) {
     let r = result.unwrap_or_else(|e| panic!("{name}: {e}"));
-    let call0 = "cmp-000001-972523450000-a1";
+    let call0 = "cmp-000001-ad1e29a40604988f-a1";
     match name {
         "happy-converted.json" => {
             assert!(failed(&r).is_empty());

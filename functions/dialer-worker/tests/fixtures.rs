@@ -53,7 +53,14 @@ fn failed(r: &SqsBatchResponse) -> Vec<&str> {
 }
 
 async fn state(local: &Local, n: u32) -> Option<AttemptState> {
-    let id = CallId::new(format!("cmp-000001-97252345000{n}-a1"));
+    let id = CallId::for_attempt(
+        &campaign_core::usecases::contacts::contact_id_for(
+            &campaign_core::ids::CampaignId::new("cmp-000001"),
+            &campaign_core::phone::PhoneNumber::from_e164(&format!("+97252345000{n}"))
+                .expect("valid"),
+        ),
+        1,
+    );
     local.calls().get(&id).await.expect("get").map(|r| r.state)
 }
 

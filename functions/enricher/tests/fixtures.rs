@@ -32,7 +32,10 @@ fn campaign() -> CampaignId {
 }
 
 async fn contact_status(local: &Local, n: u32) -> ContactStatus {
-    let id = ContactId::new(format!("cmp-000001-97252345000{n}"));
+    let id = campaign_core::usecases::contacts::contact_id_for(
+        &CampaignId::new("cmp-000001"),
+        &campaign_core::phone::PhoneNumber::from_e164(&format!("+97252345000{n}")).expect("valid"),
+    );
     local
         .contacts()
         .get(&campaign(), &id)

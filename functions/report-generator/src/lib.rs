@@ -19,7 +19,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use campaign_core::campaign::CampaignStatus;
 use campaign_core::clock::Clock;
 use campaign_core::ids::CampaignId;
 use campaign_core::messages::{MESSAGE_VERSION, WorkflowPhase, WorkflowState};
@@ -210,7 +209,7 @@ async fn generate(
     let state = WorkflowState {
         version: MESSAGE_VERSION,
         campaign_id: id.clone(),
-        phase: phase_of(campaign.status),
+        phase: WorkflowPhase::of(campaign.status),
         campaign_status: campaign.status,
         scheduled_start: campaign.settings.schedule.start,
         dispatched: 0,
@@ -225,17 +224,4 @@ async fn generate(
         counts: report.counts,
         rates: report.rates,
     })
-}
-
-/// What the workflow does next for a campaign in this status (as the
-/// progress task decides it).
-pub fn phase_of(status: CampaignStatus) -> WorkflowPhase {
-    match status {
-        CampaignStatus::Draft | CampaignStatus::Scheduled | CampaignStatus::Active => {
-            WorkflowPhase::Running
-        }
-        CampaignStatus::Paused => WorkflowPhase::Paused,
-        CampaignStatus::Completed | CampaignStatus::Archived => WorkflowPhase::Completed,
-        CampaignStatus::Cancelled | CampaignStatus::Failed => WorkflowPhase::Stopped,
-    }
 }

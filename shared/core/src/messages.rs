@@ -215,6 +215,20 @@ pub enum WorkflowPhase {
     Stopped,
 }
 
+impl WorkflowPhase {
+    /// What the workflow does for a campaign in `status`.
+    pub fn of(status: CampaignStatus) -> Self {
+        match status {
+            CampaignStatus::Draft | CampaignStatus::Scheduled | CampaignStatus::Active => {
+                WorkflowPhase::Running
+            }
+            CampaignStatus::Paused => WorkflowPhase::Paused,
+            CampaignStatus::Completed | CampaignStatus::Archived => WorkflowPhase::Completed,
+            CampaignStatus::Cancelled | CampaignStatus::Failed => WorkflowPhase::Stopped,
+        }
+    }
+}
+
 /// Every workflow task's output (and the next task's input).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct WorkflowState {

@@ -255,8 +255,9 @@ fn text(ops: &mut Vec<Op>, x: f32, y: f32, size: f32, bold: bool, s: &str) {
     ops.push(Op::EndTextSection);
 }
 
-/// Ids embed the contact's number (`cmp-1-972502345678-a1`): mask any run
-/// of 8+ digits to its last three, as the phone column is.
+/// Ids no longer embed numbers, but ids from elsewhere (a call-manager
+/// client's, a carrier's) may: mask any run of 8+ digits to its last three,
+/// as the phone column is.
 fn mask_numbers(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut run = String::new();

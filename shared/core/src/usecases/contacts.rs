@@ -27,12 +27,17 @@ pub struct ImportContacts<'a> {
 }
 
 /// A contact's id within its campaign: derived from the number so a
-/// re-import of the same number names the same contact.
+/// re-import of the same number names the same contact, but hashed
+/// (64-bit FNV-1a) so ids — which end up in logs, queues and file names —
+/// never carry a phone number in clear.
 pub fn contact_id_for(campaign: &CampaignId, phone: &PhoneNumber) -> ContactId {
-    ContactId::new(format!(
-        "{campaign}-{}",
-        phone.as_str().trim_start_matches('+')
-    ))
+    let hash = phone
+        .as_str()
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        });
+    ContactId::new(format!("{campaign}-{hash:016x}"))
 }
 
 impl ImportContacts<'_> {

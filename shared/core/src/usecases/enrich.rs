@@ -97,6 +97,11 @@ impl Enrich<'_> {
             };
             // Only the attempt the dispatcher claimed may go on: anything else
             // is a stale or repeated delivery.
+            // Listed since it was queued (the opt-out path marks the contact).
+            if contact.status == ContactStatus::Blacklisted {
+                out.push(Enriched::Drop(DropReason::Skip(SkipReason::Blacklisted)));
+                continue;
+            }
             if contact.status != ContactStatus::InProgress || contact.attempts + 1 != task.attempt {
                 out.push(Enriched::Drop(DropReason::Duplicate));
                 continue;

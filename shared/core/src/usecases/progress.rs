@@ -40,14 +40,7 @@ impl Progress<'_> {
                 .perform(campaign_id, LifecycleAction::Complete, "system")
                 .await?;
         }
-        let phase = match campaign.status {
-            CampaignStatus::Draft | CampaignStatus::Scheduled | CampaignStatus::Active => {
-                WorkflowPhase::Running
-            }
-            CampaignStatus::Paused => WorkflowPhase::Paused,
-            CampaignStatus::Completed | CampaignStatus::Archived => WorkflowPhase::Completed,
-            CampaignStatus::Cancelled | CampaignStatus::Failed => WorkflowPhase::Stopped,
-        };
+        let phase = WorkflowPhase::of(campaign.status);
         Ok(WorkflowState {
             version: MESSAGE_VERSION,
             campaign_id: campaign_id.clone(),

@@ -5,7 +5,7 @@ use aws_lambda_events::event::sqs::SqsMessage;
 use campaign_core::blacklist::{BlacklistEntry, BlacklistSource};
 use campaign_core::campaign::LifecycleAction;
 use campaign_core::contact::ContactStatus;
-use campaign_core::ids::{CampaignId, ContactId};
+use campaign_core::ids::CampaignId;
 use campaign_core::phone::PhoneNumber;
 use campaign_core::ports::Counters;
 use campaign_embedded::runtime::Local;

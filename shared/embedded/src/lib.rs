@@ -13,6 +13,7 @@
 //!   gateway and a local speech synthesizer.
 //! - [`carrier`]: the simulated carrier (a telephony adapter that says so).
 //! - [`runtime`]: the pipeline driver and the `demo` campaign.
+//! - [`testing`]: instants and campaign settings shared by the test crates.
 
 pub mod bus;
 pub mod carrier;
@@ -21,3 +22,4 @@ pub mod providers;
 pub mod queue;
 pub mod runtime;
 pub mod store;
+pub mod testing;

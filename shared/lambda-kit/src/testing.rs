@@ -162,65 +162,19 @@ mod tests {
 
 /// Seeded scenarios on the embedded adapters, shared by the functions' tests.
 pub mod scenario {
-    use chrono::{DateTime, NaiveTime, TimeZone, Utc, Weekday};
-
-    use campaign_core::campaign::{Campaign, CampaignKind, CampaignSettings, Carrier};
+    use campaign_core::campaign::{Campaign, CampaignKind, CampaignSettings};
     use campaign_core::import::{FileFormat, ImportOptions};
-    use campaign_core::pacing::PaceLimits;
-    use campaign_core::retry::RetryPolicy;
-    use campaign_core::schedule::{CallingWindow, Schedule};
     use campaign_core::usecases::lifecycle::NewCampaign;
     use campaign_embedded::runtime::{Local, LocalConfig};
 
-    /// Monday 2 March 2026, 08:00 UTC (10:00 in Israel): inside the window.
-    pub fn monday_morning() -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0)
-            .single()
-            .unwrap_or_default()
-    }
+    pub use campaign_embedded::testing::monday_morning;
 
     /// A runtime of embedded adapters whose clock stands at `monday_morning()`.
     pub fn local() -> Local {
         Local::new(LocalConfig::default(), monday_morning())
     }
 
-    /// Voice campaign settings: every day 08:00–22:00 Israel time, 10 calls
-    /// a second, 20 at once, the default retry rules, an SMS template.
-    pub fn settings() -> CampaignSettings {
-        let t = |h| NaiveTime::from_hms_opt(h, 0, 0).unwrap_or_default();
-        CampaignSettings {
-            audio: Some("sound:test-message".into()),
-            ivr: None,
-            sms_template: Some("Thanks {{first_name}}: https://give.example.org/x".into()),
-            tts_template: None,
-            schedule: Schedule {
-                start: None,
-                end: None,
-                timezone: chrono_tz::Asia::Jerusalem,
-                windows: vec![CallingWindow {
-                    days: vec![
-                        Weekday::Sun,
-                        Weekday::Mon,
-                        Weekday::Tue,
-                        Weekday::Wed,
-                        Weekday::Thu,
-                        Weekday::Fri,
-                        Weekday::Sat,
-                    ],
-                    start: t(8),
-                    end: t(22),
-                }],
-            },
-            pace: PaceLimits {
-                calls_per_second: 10,
-                max_concurrent: 20,
-            },
-            retry: RetryPolicy::default(),
-            carrier: Carrier::Asterisk,
-            caller_id: None,
-            ring_timeout_secs: 30,
-        }
-    }
+    pub use campaign_embedded::testing::settings;
 
     /// `phone,first_name` CSV text: `n` mobile numbers `052-345-0000`, … and
     /// the Jerusalem landline `02-6234567` when `landline`.

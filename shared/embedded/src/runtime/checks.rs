@@ -140,7 +140,7 @@ pub async fn check_run(local: &Local, campaigns: &[Campaign]) -> UseCaseResult<V
         .carrier
         .requests()
         .iter()
-        .filter(|(id, _)| mine.iter().any(|o| &o.call_id == *id))
+        .filter(|(id, _)| seen.contains(*id))
         .map(|(_, n)| n.saturating_sub(1))
         .sum();
 

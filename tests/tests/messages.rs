@@ -8,8 +8,8 @@
 use std::path::{Path, PathBuf};
 
 use campaign_core::messages::{
-    CallEvent, DialTask, DonationEvent, Message, OptOutEvent, OriginateCommand, WorkflowInput,
-    WorkflowState, all_schemas,
+    CallEvent, DialTask, DonationEvent, HangUpCommand, Message, OptOutEvent, OriginateCommand,
+    WorkflowInput, WorkflowState, all_schemas,
 };
 
 fn root() -> PathBuf {
@@ -51,6 +51,7 @@ fn decodes(name: &str, bytes: &[u8]) -> Result<(), String> {
     let r = match name {
         DialTask::NAME => DialTask::decode(bytes).map(drop),
         OriginateCommand::NAME => OriginateCommand::decode(bytes).map(drop),
+        HangUpCommand::NAME => HangUpCommand::decode(bytes).map(drop),
         CallEvent::NAME => CallEvent::decode(bytes).map(drop),
         DonationEvent::NAME => DonationEvent::decode(bytes).map(drop),
         OptOutEvent::NAME => OptOutEvent::decode(bytes).map(drop),

@@ -127,6 +127,19 @@ pub struct OriginateCommand {
 }
 message!(OriginateCommand, "originate-command");
 
+/// Asks the carrier to end a call it placed (e.g. a campaign cancelled
+/// mid-call). Sent on the same originate queue as [`OriginateCommand`]; the
+/// SQS message attribute `command` (`originate` / `hang_up`) says which.
+/// Idempotent: hanging up a call that is over is not an error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+pub struct HangUpCommand {
+    pub version: u32,
+    pub call_id: CallId,
+    /// Why, for the carrier's log (`campaign_cancelled`, `opt_out`, ...).
+    pub reason: String,
+}
+message!(HangUpCommand, "hang-up-command");
+
 /// What happened on a call.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", tag = "type")]
@@ -256,6 +269,7 @@ pub fn all_schemas() -> Vec<(&'static str, serde_json::Value)> {
     vec![
         (DialTask::NAME, schema_of::<DialTask>()),
         (OriginateCommand::NAME, schema_of::<OriginateCommand>()),
+        (HangUpCommand::NAME, schema_of::<HangUpCommand>()),
         (CallEvent::NAME, schema_of::<CallEvent>()),
         (DonationEvent::NAME, schema_of::<DonationEvent>()),
         (OptOutEvent::NAME, schema_of::<OptOutEvent>()),

@@ -192,11 +192,7 @@ impl HttpSms {
 
 /// The form-encoded request body (built apart from the async send: the
 /// serializer is not `Send`).
-fn form_body(
-    creds: &HttpSmsCredentials,
-    to: &PhoneNumber,
-    text: &str,
-) -> Result<String, SmsError> {
+fn form_body(creds: &HttpSmsCredentials, to: &PhoneNumber, text: &str) -> Result<String, SmsError> {
     let mut form = form_urlencoded::Serializer::new(String::new());
     form.append_pair("To", to.as_str());
     match (&creds.messaging_service_sid, &creds.from) {

@@ -48,6 +48,7 @@ pub mod dynamodb;
 pub mod error;
 pub mod http_sms;
 pub mod polly;
+pub mod provision;
 pub mod resilience;
 pub mod s3;
 pub mod secrets;

@@ -197,8 +197,7 @@ async fn a_landline_answer_means_not_sms_capable_without_retry() {
 #[tokio::test]
 async fn a_refusal_is_not_retried_and_a_server_error_is() {
     let server =
-        FakeSmsProviderServer::start(vec![(400, r#"{"code":21211,"message":"invalid To"}"#)])
-            .await;
+        FakeSmsProviderServer::start(vec![(400, r#"{"code":21211,"message":"invalid To"}"#)]).await;
     let r = adapter(&server, 5).send(&phone(), "hi", "k-1").await;
     assert!(matches!(r, Err(SmsError::Rejected(m)) if m.contains("21211")));
     assert_eq!(server.seen().len(), 1);

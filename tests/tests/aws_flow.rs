@@ -16,13 +16,17 @@
 //! Without `AWS_ENDPOINT_URL` (plain `cargo test`) the test prints a note and
 //! checks nothing; `tests/run` starts the emulator and sets it.
 
+mod aws_common;
+
+use aws_common::{Functions, emulator, functions};
+
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use campaign_aws::provision::{Stack, provision};
 use campaign_aws::telephony::{COMMAND_ATTRIBUTE, HANG_UP, ORIGINATE};
-use campaign_aws::{AwsConfig, AwsPorts, Clients, S3Objects, SnsEventBus};
+use campaign_aws::{AwsPorts, Clients, SnsEventBus};
 use campaign_core::campaign::{CampaignKind, CampaignStatus};
 use campaign_core::clock::{Clock, ManualClock};
 use campaign_core::import::{FileFormat, ImportOptions};
@@ -35,28 +39,11 @@ use campaign_core::retry::RetryPolicy;
 use campaign_core::usecases::contacts::ImportContacts;
 use campaign_core::usecases::lifecycle::{Lifecycle, NewCampaign};
 use campaign_embedded::carrier::{CarrierProfile, KeyBehaviour, SimulatedCarrier};
-use campaign_embedded::providers::{LocalSynthesizer, SequentialIds};
+use campaign_embedded::providers::SequentialIds;
 use campaign_embedded::testing::{monday_morning, settings};
 use chrono::Duration;
 use lambda_kit::testing::{assert_no_clear_phone_numbers, capture_logs, lambda_event};
 use serde_json::{Value, json};
-
-async fn emulator() -> Option<Clients> {
-    match std::env::var("AWS_ENDPOINT_URL") {
-        Ok(url) if !url.is_empty() => Some(AwsConfig::default().clients().await),
-        _ => {
-            eprintln!(
-                "note: aws_flow skipped: AWS_ENDPOINT_URL is not set \
-                 (tests/run starts the local AWS emulator and sets it)"
-            );
-            None
-        }
-    }
-}
-
-fn lookup<'a>(env: &'a [(&'static str, String)]) -> impl Fn(&str) -> Option<String> + 'a {
-    move |name| env.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone())
-}
 
 /// One received SQS message.
 struct Received {
@@ -141,70 +128,6 @@ fn failed(r: &SqsBatchResponse) -> HashSet<String> {
         .collect()
 }
 
-struct Functions {
-    dispatcher: (dispatcher::Deps, dispatcher::Config),
-    enricher: (enricher::Deps, enricher::Config),
-    dialer: (dialer_worker::Deps, dialer_worker::Config),
-    call_events: (call_events::Deps, call_events::Config),
-    follow_up: (sms_tts_fallback::Deps, sms_tts_fallback::Config),
-    blacklist: (blacklist::Deps, blacklist::Config),
-    report: (report_generator::Deps, report_generator::Config),
-}
-
-/// Every function built as its `main` builds it (config from the stack's
-/// environment, adapters from `build_deps`), then given the test's clock.
-async fn functions(stack: &Stack, clock: Arc<ManualClock>, tts_cache: Arc<S3Objects>) -> Functions {
-    let env = stack.env();
-    let env = lookup(&env);
-    let clock: Arc<dyn Clock> = clock;
-    let cfg = dispatcher::Config::from_lookup(&env).expect("dispatcher config");
-    let mut d = dispatcher::build_deps(&cfg).await.expect("dispatcher deps");
-    d.clock = clock.clone();
-    let dispatcher = (d, cfg);
-    let cfg = enricher::Config::from_lookup(&env).expect("enricher config");
-    let mut d = enricher::build_deps(&cfg).await.expect("enricher deps");
-    d.clock = clock.clone();
-    let enricher = (d, cfg);
-    let cfg = dialer_worker::Config::from_lookup(&env).expect("dialer config");
-    let mut d = dialer_worker::build_deps(&cfg).await.expect("dialer deps");
-    d.clock = clock.clone();
-    let dialer = (d, cfg);
-    let cfg = call_events::Config::from_lookup(&env).expect("call-events config");
-    let mut d = call_events::build_deps(&cfg)
-        .await
-        .expect("call-events deps");
-    d.clock = clock.clone();
-    let call_events = (d, cfg);
-    let cfg = sms_tts_fallback::Config::from_lookup(&env).expect("follow-up config");
-    let mut d = sms_tts_fallback::build_deps(&cfg)
-        .await
-        .expect("follow-up deps");
-    d.clock = clock.clone();
-    // Polly is not emulated: the embedded synthesizer, caching in the
-    // emulator's S3 bucket as Polly would.
-    d.tts = Arc::new(LocalSynthesizer::new(tts_cache));
-    let follow_up = (d, cfg);
-    let cfg = blacklist::Config::from_lookup(&env).expect("blacklist config");
-    let mut d = blacklist::build_deps(&cfg).await.expect("blacklist deps");
-    d.clock = clock.clone();
-    let blacklist = (d, cfg);
-    let cfg = report_generator::Config::from_lookup(&env).expect("report config");
-    let mut d = report_generator::build_deps(&cfg)
-        .await
-        .expect("report deps");
-    d.clock = clock.clone();
-    let report = (d, cfg);
-    Functions {
-        dispatcher,
-        enricher,
-        dialer,
-        call_events,
-        follow_up,
-        blacklist,
-        report,
-    }
-}
-
 /// What the run saw, for the assertions.
 #[derive(Default)]
 struct Seen {
@@ -219,7 +142,7 @@ struct Seen {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_campaign_runs_end_to_end_through_the_functions_on_the_emulator() {
-    let Some(clients) = emulator().await else {
+    let Some(clients) = emulator("aws_flow").await else {
         return;
     };
     let prefix = format!(

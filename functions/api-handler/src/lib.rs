@@ -17,15 +17,13 @@ use campaign_api::auth::{Authenticator, GatewayClaims};
 use campaign_api::{ApiConfig, ApiState};
 use campaign_aws::{
     Clients, DynamoAuditLog, DynamoBlacklistStore, DynamoCallRecordStore, DynamoCampaignStore,
-    DynamoContactStore, DynamoCounters, S3Objects, SecretsManagerSecrets, SqsDialQueue,
-    TableNames,
+    DynamoContactStore, DynamoCounters, S3Objects, SecretsManagerSecrets, SqsDialQueue, TableNames,
 };
 use campaign_core::clock::{Clock, SystemClock};
 use campaign_core::messages::WorkflowInput;
 use campaign_core::phone::PhoneParser;
 use campaign_core::ports::{
-    IdGenerator, ObjectInfo, Page, PageRequest, PortError, PortResult, UploadStore,
-    WorkflowStarter,
+    IdGenerator, ObjectInfo, Page, PageRequest, PortError, PortResult, UploadStore, WorkflowStarter,
 };
 use chrono::Duration;
 use lambda_http::{RequestExt, request::RequestContext};
@@ -213,10 +211,20 @@ impl SfnWorkflows {
 pub fn execution_name(campaign: &str) -> String {
     let name: String = campaign
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .take(80)
         .collect();
-    if name.is_empty() { "campaign".into() } else { name }
+    if name.is_empty() {
+        "campaign".into()
+    } else {
+        name
+    }
 }
 
 #[async_trait]
@@ -234,16 +242,18 @@ impl WorkflowStarter for SfnWorkflows {
         match result {
             Ok(_) => Ok(()),
             Err(e)
-                if e.as_service_error().is_some_and(|s| {
-                    s.is_execution_already_exists()
-                }) =>
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_execution_already_exists()) =>
             {
                 Ok(())
             }
             Err(e) => {
                 let transient = e.as_service_error().is_none()
                     || e.raw_response().is_some_and(|r| r.status().as_u16() >= 500);
-                let message = format!("sfn.start_execution: {}", aws_sdk_sfn::error::DisplayErrorContext(&e));
+                let message = format!(
+                    "sfn.start_execution: {}",
+                    aws_sdk_sfn::error::DisplayErrorContext(&e)
+                );
                 Err(if transient {
                     PortError::Unavailable(message)
                 } else {
@@ -275,10 +285,16 @@ pub async fn build_state(config: &Config) -> anyhow::Result<ApiState> {
         campaigns: Arc::new(DynamoCampaignStore::new(ddb.clone(), &tables.campaigns)),
         contacts: store_contacts,
         blacklist: Arc::new(DynamoBlacklistStore::new(ddb.clone(), &tables.blacklist)),
-        calls: Arc::new(DynamoCallRecordStore::new(ddb.clone(), &tables.call_records)),
+        calls: Arc::new(DynamoCallRecordStore::new(
+            ddb.clone(),
+            &tables.call_records,
+        )),
         counters: Arc::new(DynamoCounters::new(ddb.clone(), &tables.counters)),
         audit: Arc::new(DynamoAuditLog::new(ddb, &tables.audit)),
-        queue: Arc::new(SqsDialQueue::new(clients.sqs.clone(), &config.dial_queue_url)),
+        queue: Arc::new(SqsDialQueue::new(
+            clients.sqs.clone(),
+            &config.dial_queue_url,
+        )),
         reports: Arc::new(S3Objects::new(clients.s3.clone(), &config.reports_bucket)),
         uploads: Arc::new(S3Objects::new(clients.s3.clone(), &config.uploads_bucket)),
         upload_links: uploads,
@@ -337,7 +353,10 @@ mod tests {
             ("AUDIO_BUCKET", "audio"),
             ("UPLOADS_BUCKET", "uploads"),
             ("CALL_MANAGER_TOKEN_SECRET_ID", "call-manager-token"),
-            ("STATE_MACHINE_ARN", "arn:aws:states:eu-west-1:1:stateMachine:campaign"),
+            (
+                "STATE_MACHINE_ARN",
+                "arn:aws:states:eu-west-1:1:stateMachine:campaign",
+            ),
         ])
     }
 
@@ -352,10 +371,16 @@ mod tests {
         let config = Config::from_lookup(&lookup).expect("config");
         assert_eq!(config.report_link_ttl_secs, 12 * 3600);
         for name in asked.borrow().iter() {
-            assert!(ENV_VARS.contains(&name.as_str()), "{name} is read but not in ENV_VARS");
+            assert!(
+                ENV_VARS.contains(&name.as_str()),
+                "{name} is read but not in ENV_VARS"
+            );
         }
         for name in ENV_VARS {
-            assert!(asked.borrow().iter().any(|a| a == name), "{name} is listed but never read");
+            assert!(
+                asked.borrow().iter().any(|a| a == name),
+                "{name} is listed but never read"
+            );
         }
     }
 

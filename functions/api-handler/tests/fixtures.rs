@@ -15,8 +15,8 @@ use campaign_core::import::{FileFormat, ImportOptions};
 use campaign_core::phone::PhoneParser;
 use campaign_core::usecases::contacts::ImportContacts;
 use campaign_core::usecases::lifecycle::{Lifecycle, NewCampaign};
-use campaign_embedded::providers::{MapSecrets, MemoryObjects, SequentialIds};
 use campaign_embedded::counters::MemoryCounters;
+use campaign_embedded::providers::{MapSecrets, MemoryObjects, SequentialIds};
 use campaign_embedded::queue::MemoryQueue;
 use campaign_embedded::store::MemoryStore;
 use campaign_embedded::testing::{monday_morning, settings};
@@ -68,9 +68,15 @@ async fn router() -> axum::Router {
         kind: CampaignKind::Voice,
         settings: settings(),
     };
-    let active = lifecycle.create(new("Active"), "fixture").await.expect("create");
+    let active = lifecycle
+        .create(new("Active"), "fixture")
+        .await
+        .expect("create");
     lifecycle.start(&active.id, "fixture").await.expect("start");
-    lifecycle.create(new("Draft"), "fixture").await.expect("create");
+    lifecycle
+        .create(new("Draft"), "fixture")
+        .await
+        .expect("create");
     ImportContacts {
         campaigns: &*store,
         contacts: &*store,
@@ -86,7 +92,12 @@ async fn router() -> axum::Router {
     .expect("contacts");
     let files = Arc::new(MemoryObjects::new());
     let dyn_clock: Arc<dyn Clock> = clock.clone();
-    let uploads = Arc::new(LocalUploads::new(files.clone(), "http://local/u", [1; 32], dyn_clock.clone()));
+    let uploads = Arc::new(LocalUploads::new(
+        files.clone(),
+        "http://local/u",
+        [1; 32],
+        dyn_clock.clone(),
+    ));
     let state = ApiState {
         campaigns: store.clone(),
         contacts: store.clone(),
@@ -100,7 +111,10 @@ async fn router() -> axum::Router {
         upload_links: uploads.clone(),
         audio: uploads,
         workflows: Arc::new(LocalWorkflows::new()),
-        secrets: Arc::new(MapSecrets::new([("call-manager-token", "fixture-call-manager-token")])),
+        secrets: Arc::new(MapSecrets::new([(
+            "call-manager-token",
+            "fixture-call-manager-token",
+        )])),
         ids,
         clock: dyn_clock,
         auth: Authenticator::Gateway,
@@ -120,20 +134,34 @@ async fn every_fixture_runs_through_the_handler_with_its_expected_status() {
         .collect();
     names.sort();
     let listed: Vec<&str> = EXPECTED.iter().map(|(n, _)| *n).collect();
-    assert_eq!(names, listed, "every fixture has an expected status, and every expected fixture exists");
+    assert_eq!(
+        names, listed,
+        "every fixture has an expected status, and every expected fixture exists"
+    );
     for (name, status) in EXPECTED {
-        let text = std::fs::read_to_string(fixtures_dir().join(format!("{name}.json"))).expect("read");
-        let event: lambda_http::request::LambdaRequest =
-            serde_json::from_str(&text).unwrap_or_else(|e| panic!("{name}: not an API Gateway v2 event: {e}"));
+        let text =
+            std::fs::read_to_string(fixtures_dir().join(format!("{name}.json"))).expect("read");
+        let event: lambda_http::request::LambdaRequest = serde_json::from_str(&text)
+            .unwrap_or_else(|e| panic!("{name}: not an API Gateway v2 event: {e}"));
         let request = lambda_http::Request::from(event);
-        let response = handle(router().await, request).await.unwrap_or_else(|e| match e {});
+        let response = handle(router().await, request)
+            .await
+            .unwrap_or_else(|e| match e {});
         let got = response.status().as_u16();
-        let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
         let text = String::from_utf8_lossy(&body);
         assert_eq!(got, *status, "{name}: {text}");
         if got >= 400 {
             let v: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-            assert!(v["error"]["code"].is_string(), "{name}: error shape: {text}");
+            assert!(
+                v["error"]["code"].is_string(),
+                "{name}: error shape: {text}"
+            );
         }
     }
 }
@@ -142,8 +170,15 @@ async fn every_fixture_runs_through_the_handler_with_its_expected_status() {
 async fn the_claims_of_a_fixture_name_its_user_in_the_audit_log() {
     let text = std::fs::read_to_string(fixtures_dir().join("create-campaign.json")).expect("read");
     let event: lambda_http::request::LambdaRequest = serde_json::from_str(&text).expect("event");
-    let response = handle(router().await, lambda_http::Request::from(event)).await.unwrap_or_else(|e| match e {});
-    let body = response.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+    let response = handle(router().await, lambda_http::Request::from(event))
+        .await
+        .unwrap_or_else(|e| match e {});
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
     let v: serde_json::Value = serde_json::from_slice(&body).expect("json");
     assert_eq!(v["created_by"], "noa.manager (campaign-manager)");
 }

@@ -35,7 +35,12 @@ async fn main() {
     let local = Arc::new(Local::new(LocalConfig::default(), monday_morning()));
     let clock: Arc<dyn Clock> = local.clock.clone();
     let files = Arc::new(MemoryObjects::new());
-    let uploads = Arc::new(LocalUploads::new(files.clone(), "http://x/u", [1; 32], clock.clone()));
+    let uploads = Arc::new(LocalUploads::new(
+        files.clone(),
+        "http://x/u",
+        [1; 32],
+        clock.clone(),
+    ));
     let jwt = DevJwt::new(vec![7u8; 32]);
     let state = Arc::new(ApiState {
         campaigns: local.store.clone(),
@@ -83,26 +88,84 @@ async fn main() {
         }
     };
     let create = json!({"name": "Bench", "kind": "voice", "settings": {"audio": "sound:x", "schedule": {"timezone": "Asia/Jerusalem", "windows": []}}}).to_string();
-    let r = send("POST", "/api/campaigns".into(), Some((create.clone(), "application/json")), false).await;
+    let r = send(
+        "POST",
+        "/api/campaigns".into(),
+        Some((create.clone(), "application/json")),
+        false,
+    )
+    .await;
     assert!(r.is_success(), "{r}");
     let id = "cmp-000001";
     let mut csv = String::from("phone\n");
     for i in 0..1000 {
         csv.push_str(&format!("0502{:06}\n", 100_000 + i));
     }
-    send("POST", format!("/api/campaigns/{id}/contacts"), Some((csv, "text/csv")), false).await;
+    send(
+        "POST",
+        format!("/api/campaigns/{id}/contacts"),
+        Some((csv, "text/csv")),
+        false,
+    )
+    .await;
     send("POST", format!("/api/campaigns/{id}/start"), None, false).await;
 
     println!("{rounds} rounds per route, in process (router + embedded adapters), milliseconds");
     println!("{:<48} {:>8} {:>8}", "route", "median", "p95");
-    let cases: Vec<(&str, &str, Box<dyn Fn(usize) -> (String, Option<(String, &'static str)>, bool)>)> = vec![
-        ("GET /health", "GET", Box::new(|_| ("/health".into(), None, false))),
-        ("GET /api/campaigns", "GET", Box::new(|_| ("/api/campaigns".into(), None, false))),
-        ("GET /api/campaigns/{id}", "GET", Box::new(move |_| (format!("/api/campaigns/{id}"), None, false))),
-        ("POST /api/campaigns", "POST", Box::new(move |_| ("/api/campaigns".into(), Some((create.clone(), "application/json")), false))),
-        ("GET /api/campaigns/{id}/contacts?limit=50", "GET", Box::new(move |_| (format!("/api/campaigns/{id}/contacts?limit=50"), None, false))),
-        ("GET /api/campaigns/{id}/metrics", "GET", Box::new(move |_| (format!("/api/campaigns/{id}/metrics"), None, false))),
-        ("POST /api/v1/initiate-call/", "POST", Box::new(move |i| ("/api/v1/initiate-call/".into(), Some((json!({"phone_number": format!("+97250{:07}", 2_300_000 + i), "campaign_id": id}).to_string(), "application/json")), true))),
+    let cases: Vec<(
+        &str,
+        &str,
+        Box<dyn Fn(usize) -> (String, Option<(String, &'static str)>, bool)>,
+    )> = vec![
+        (
+            "GET /health",
+            "GET",
+            Box::new(|_| ("/health".into(), None, false)),
+        ),
+        (
+            "GET /api/campaigns",
+            "GET",
+            Box::new(|_| ("/api/campaigns".into(), None, false)),
+        ),
+        (
+            "GET /api/campaigns/{id}",
+            "GET",
+            Box::new(move |_| (format!("/api/campaigns/{id}"), None, false)),
+        ),
+        (
+            "POST /api/campaigns",
+            "POST",
+            Box::new(move |_| {
+                (
+                    "/api/campaigns".into(),
+                    Some((create.clone(), "application/json")),
+                    false,
+                )
+            }),
+        ),
+        (
+            "GET /api/campaigns/{id}/contacts?limit=50",
+            "GET",
+            Box::new(move |_| {
+                (
+                    format!("/api/campaigns/{id}/contacts?limit=50"),
+                    None,
+                    false,
+                )
+            }),
+        ),
+        (
+            "GET /api/campaigns/{id}/metrics",
+            "GET",
+            Box::new(move |_| (format!("/api/campaigns/{id}/metrics"), None, false)),
+        ),
+        (
+            "POST /api/v1/initiate-call/",
+            "POST",
+            Box::new(move |i| {
+                ("/api/v1/initiate-call/".into(), Some((json!({"phone_number": format!("+97250{:07}", 2_300_000 + i), "campaign_id": id}).to_string(), "application/json")), true)
+            }),
+        ),
     ];
     for (name, method, make) in cases {
         let mut times = Vec::with_capacity(rounds);
@@ -114,6 +177,10 @@ async fn main() {
             assert!(status.is_success(), "{name}: {status}");
         }
         times.sort_by(f64::total_cmp);
-        println!("{name:<48} {:>8.3} {:>8.3}", percentile(&times, 0.5), percentile(&times, 0.95));
+        println!(
+            "{name:<48} {:>8.3} {:>8.3}",
+            percentile(&times, 0.5),
+            percentile(&times, 0.95)
+        );
     }
 }

@@ -250,7 +250,10 @@ impl DevJwt {
         }
         let role = role_from_groups(&serde_json::json!(claims.groups)).ok_or(AuthError::NoRole)?;
         Ok(Principal {
-            name: claims.username.clone().unwrap_or_else(|| claims.sub.clone()),
+            name: claims
+                .username
+                .clone()
+                .unwrap_or_else(|| claims.sub.clone()),
             subject: claims.sub,
             role,
         })

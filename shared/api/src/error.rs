@@ -174,11 +174,10 @@ impl From<UseCaseError> for ApiError {
             UseCaseError::NotFound { what, id } => {
                 ApiError::not_found(format!("{what} {id} not found"))
             }
-            UseCaseError::Lifecycle(l) => ApiError::conflict(
-                "illegal_lifecycle_move",
-                l.to_string(),
-            )
-            .with_details(json!({ "from": l.from, "action": l.action })),
+            UseCaseError::Lifecycle(l) => {
+                ApiError::conflict("illegal_lifecycle_move", l.to_string())
+                    .with_details(json!({ "from": l.from, "action": l.action }))
+            }
             UseCaseError::Invalid(problems) => ApiError::validation(&problems),
             UseCaseError::Import(i) => i.into(),
             UseCaseError::Port(p) => p.into(),

@@ -58,7 +58,9 @@ pub fn decode_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
                         None => inner.to_string(),
                     },
                 )
-                .with_details(json!({ "fields": [{ "field": field, "message": inner.to_string() }] }))
+                .with_details(
+                    json!({ "fields": [{ "field": field, "message": inner.to_string() }] }),
+                )
             }
         }
     })

@@ -27,7 +27,12 @@ async fn every_protected_route_answers_401_without_a_token() {
             continue;
         }
         let r = h.call(method, &concrete(path), None, Some(json!({}))).await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{method} {path}: {}", r.text());
+        assert_eq!(
+            r.status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path}: {}",
+            r.text()
+        );
         assert_eq!(r.code(), "unauthorized", "{method} {path}");
     }
 }
@@ -64,8 +69,15 @@ async fn every_route_refuses_the_roles_it_does_not_admit_with_403() {
                 continue;
             }
             let t = h.token(role);
-            let r = h.call(method, &concrete(path), Some(&t), Some(json!({}))).await;
-            assert_eq!(r.status, StatusCode::FORBIDDEN, "{method} {path} as {role:?}: {}", r.text());
+            let r = h
+                .call(method, &concrete(path), Some(&t), Some(json!({})))
+                .await;
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "{method} {path} as {role:?}: {}",
+                r.text()
+            );
             assert_eq!(r.code(), "forbidden");
             checked += 1;
         }
@@ -82,12 +94,16 @@ async fn every_route_admits_its_roles_past_authorisation() {
         };
         for role in *allowed {
             let t = h.token(*role);
-            let r = h.call(method, &concrete(path), Some(&t), Some(json!({}))).await;
+            let r = h
+                .call(method, &concrete(path), Some(&t), Some(json!({})))
+                .await;
             assert!(
                 r.status != StatusCode::UNAUTHORIZED
                     && r.status != StatusCode::FORBIDDEN
                     && r.code() != "method_not_allowed"
-                    && !(r.status == StatusCode::NOT_FOUND && r.code() == "not_found" && r.text().contains("no such route")),
+                    && !(r.status == StatusCode::NOT_FOUND
+                        && r.code() == "not_found"
+                        && r.text().contains("no such route")),
                 "{method} {path} as {role:?}: {} {}",
                 r.status,
                 r.text()
@@ -107,9 +123,18 @@ async fn the_v1_routes_need_the_call_manager_token_not_a_jwt() {
         let r = h.call(method, path, Some(&admin), Some(json!({}))).await;
         assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{path} with a JWT");
         let r = h.v1(method, path, Some("wrong-token"), json!({})).await;
-        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{path} with a wrong token");
+        assert_eq!(
+            r.status,
+            StatusCode::UNAUTHORIZED,
+            "{path} with a wrong token"
+        );
         let r = h.v1(method, path, Some(V1_TOKEN), json!({})).await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{path} with the token: {}", r.text());
+        assert_eq!(
+            r.status,
+            StatusCode::BAD_REQUEST,
+            "{path} with the token: {}",
+            r.text()
+        );
     }
 }
 
@@ -121,7 +146,12 @@ async fn public_routes_need_no_token() {
     assert_eq!(r.json(), json!({"status": "ok"}));
     let r = h.call("GET", "/openapi.json", None, None).await;
     assert_eq!(r.status, StatusCode::OK);
-    assert!(r.json()["openapi"].as_str().unwrap_or_default().starts_with("3."));
+    assert!(
+        r.json()["openapi"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("3.")
+    );
 }
 
 #[tokio::test]

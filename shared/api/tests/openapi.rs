@@ -6,8 +6,8 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use campaign_api::routes::{Access, ROUTES};
 use campaign_api::OPENAPI_JSON;
+use campaign_api::routes::{Access, ROUTES};
 use serde_json::Value;
 
 fn doc() -> Value {
@@ -24,16 +24,19 @@ fn the_document_is_valid_openapi_3() {
             panic!("{path}: path items are inline");
         };
         for (method, op) in item.iter() {
-            let ok = op.responses.responses.keys().any(|code| {
-                matches!(code, openapiv3::StatusCode::Code(c) if (200..300).contains(c))
-            });
+            let ok = op.responses.responses.keys().any(
+                |code| matches!(code, openapiv3::StatusCode::Code(c) if (200..300).contains(c)),
+            );
             assert!(ok, "{method} {path} has no 2xx response");
             // Every path parameter in the template is declared.
             for name in path.split('{').skip(1).filter_map(|s| s.split('}').next()) {
                 let declared = op.parameters.iter().chain(item.parameters.iter()).any(|p| {
                     matches!(p, openapiv3::ReferenceOr::Item(p) if p.parameter_data_ref().name == name)
                 });
-                assert!(declared, "{method} {path}: path parameter {name} not declared");
+                assert!(
+                    declared,
+                    "{method} {path}: path parameter {name} not declared"
+                );
             }
         }
     }
@@ -84,11 +87,16 @@ fn the_document_lists_exactly_the_routes_of_the_router() {
                 .map(move |(m, _)| (m.to_uppercase(), path.clone()))
         })
         .collect();
-    let routed: BTreeSet<(String, String)> =
-        ROUTES.iter().map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned())).collect();
+    let routed: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p, _)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
     let missing: Vec<_> = routed.difference(&documented).collect();
     let extra: Vec<_> = documented.difference(&routed).collect();
-    assert!(missing.is_empty(), "routes missing from openapi.json: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "routes missing from openapi.json: {missing:?}"
+    );
     assert!(extra.is_empty(), "documented but not routed: {extra:?}");
 }
 
@@ -101,7 +109,10 @@ fn each_operation_declares_the_security_and_roles_the_router_enforces() {
         match access {
             Access::Public => assert!(security.is_empty(), "{method} {path} is public"),
             Access::CallManagerToken => {
-                assert!(security[0].get("callManagerToken").is_some(), "{method} {path}")
+                assert!(
+                    security[0].get("callManagerToken").is_some(),
+                    "{method} {path}"
+                )
             }
             Access::Roles(roles) => {
                 assert!(security[0].get("bearerAuth").is_some(), "{method} {path}");
@@ -113,7 +124,10 @@ fn each_operation_declares_the_security_and_roles_the_router_enforces() {
                     .collect();
                 let enforced: BTreeSet<&str> = roles.iter().map(|r| r.as_str()).collect();
                 assert_eq!(documented, enforced, "{method} {path}");
-                assert!(op["responses"].get("401").is_some() && op["responses"].get("403").is_some(), "{method} {path} documents 401 and 403");
+                assert!(
+                    op["responses"].get("401").is_some() && op["responses"].get("403").is_some(),
+                    "{method} {path} documents 401 and 403"
+                );
             }
         }
     }

@@ -164,11 +164,17 @@ async fn receive_upload(
         return (StatusCode::FORBIDDEN, "invalid or expired upload link\n");
     }
     if !sent_type.eq_ignore_ascii_case(&q.content_type) {
-        return (StatusCode::FORBIDDEN, "Content-Type differs from the signed one\n");
+        return (
+            StatusCode::FORBIDDEN,
+            "Content-Type differs from the signed one\n",
+        );
     }
     match uploads.objects().put(&key, body.to_vec(), sent_type).await {
         Ok(()) => (StatusCode::OK, ""),
-        Err(_) => (StatusCode::INTERNAL_SERVER_ERROR, "could not store the upload\n"),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not store the upload\n",
+        ),
     }
 }
 

@@ -55,10 +55,11 @@ impl WorkflowStarter for LocalWorkflows {
         let mut runs = self.runs.lock().unwrap_or_else(|p| p.into_inner());
         // Like an execution named after the campaign: a second start of a
         // running one changes nothing.
-        runs.entry(input.campaign_id.clone()).or_insert_with(|| Entry {
-            input: Some(input.clone()),
-            taken: false,
-        });
+        runs.entry(input.campaign_id.clone())
+            .or_insert_with(|| Entry {
+                input: Some(input.clone()),
+                taken: false,
+            });
         Ok(())
     }
 }
@@ -80,7 +81,9 @@ mod tests {
     async fn a_workflow_is_started_once_per_campaign_and_handed_out_once() {
         let w = LocalWorkflows::new();
         w.start(&input("cmp-1")).await.expect("start");
-        w.start(&input("cmp-1")).await.expect("repeat start is fine");
+        w.start(&input("cmp-1"))
+            .await
+            .expect("repeat start is fine");
         w.start(&input("cmp-2")).await.expect("start");
         assert_eq!(w.take_new().len(), 2);
         assert!(w.take_new().is_empty());

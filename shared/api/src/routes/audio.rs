@@ -68,10 +68,20 @@ fn safe_stem(file_name: &str) -> String {
     let stem = file_name.rsplit_once('.').map_or(file_name, |(s, _)| s);
     let s: String = stem
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .take(60)
         .collect();
-    if s.trim_matches('-').is_empty() { "audio".into() } else { s }
+    if s.trim_matches('-').is_empty() {
+        "audio".into()
+    } else {
+        s
+    }
 }
 
 /// `POST /api/audio/uploads`.
@@ -83,7 +93,9 @@ pub async fn upload_link(
     let ct = req.content_type.trim().to_ascii_lowercase();
     let ext = audio_ext(&ct, req.file_name.trim())?;
     if req.size_bytes == 0 {
-        return Err(ApiError::validation(&["size_bytes: the file is empty".into()]));
+        return Err(ApiError::validation(&[
+            "size_bytes: the file is empty".into()
+        ]));
     }
     if req.size_bytes > MAX_AUDIO_BYTES {
         return Err(ApiError::too_large(format!(
@@ -102,9 +114,15 @@ pub async fn upload_link(
         content_type: ct,
         expires_at: state.clock.now() + ttl,
     };
-    audit(&state, &who, "audio.upload_link", format!("audio/{}", link.key), &serde_json::json!({
-        "key": link.key, "content_type": link.content_type, "size_bytes": req.size_bytes,
-    }))
+    audit(
+        &state,
+        &who,
+        "audio.upload_link",
+        format!("audio/{}", link.key),
+        &serde_json::json!({
+            "key": link.key, "content_type": link.content_type, "size_bytes": req.size_bytes,
+        }),
+    )
     .await?;
     Ok((StatusCode::CREATED, Json(link)))
 }

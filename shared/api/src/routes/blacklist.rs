@@ -54,7 +54,9 @@ pub async fn add(
     ApiJson(req): ApiJson<AddRequest>,
 ) -> Result<(StatusCode, Json<AddResponse>), ApiError> {
     if req.phone_numbers.is_empty() {
-        return Err(ApiError::validation(&["phone_numbers: give at least one number".into()]));
+        return Err(ApiError::validation(&[
+            "phone_numbers: give at least one number".into(),
+        ]));
     }
     if req.phone_numbers.len() > MAX_NUMBERS_PER_ADD {
         return Err(ApiError::validation(&[format!(
@@ -112,7 +114,9 @@ pub async fn remove(
     if state.blacklisting().remove(&phone, &who.actor()).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
-        Err(ApiError::not_found("the number is not on the do-not-call list"))
+        Err(ApiError::not_found(
+            "the number is not on the do-not-call list",
+        ))
     }
 }
 
@@ -152,7 +156,11 @@ pub async fn import(
     if body.bytes.is_empty() {
         return Err(ApiError::validation(&["body: the file is empty".into()]));
     }
-    let format = file_format(body.media_type.as_deref(), q.file_name.as_deref(), &body.bytes)?;
+    let format = file_format(
+        body.media_type.as_deref(),
+        q.file_name.as_deref(),
+        &body.bytes,
+    )?;
     let options = super::contacts::import_options(
         &state,
         &ImportQuery {
@@ -181,7 +189,10 @@ pub async fn export(State(state): AppState, _who: AdminOnly) -> Result<Response,
     let (csv, rows) = state.blacklist_admin().export_csv().await?;
     let mut response = (StatusCode::OK, csv).into_response();
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
     h.insert(
         header::CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"blacklist.csv\""),

@@ -135,9 +135,9 @@ pub async fn list(
     let paging = Paging::new(q.limit, q.cursor.clone())?;
     let offset: usize = match &paging.cursor {
         None => 0,
-        Some(c) => c
-            .parse()
-            .map_err(|_| ApiError::bad_request("invalid_cursor", "cursor: not one this API gave"))?,
+        Some(c) => c.parse().map_err(|_| {
+            ApiError::bad_request("invalid_cursor", "cursor: not one this API gave")
+        })?,
     };
     let mut all = Vec::new();
     let mut page = PageRequest::first(200);
@@ -151,10 +151,18 @@ pub async fn list(
     }
     all.retain(|c| q.status.is_none_or(|s| c.status == s) && q.kind.is_none_or(|k| c.kind == k));
     match q.sort.unwrap_or(SortKey::CreatedAsc) {
-        SortKey::CreatedAsc => all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id))),
-        SortKey::CreatedDesc => all.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id))),
-        SortKey::UpdatedAsc => all.sort_by(|a, b| (a.updated_at, &a.id).cmp(&(b.updated_at, &b.id))),
-        SortKey::UpdatedDesc => all.sort_by(|a, b| (b.updated_at, &b.id).cmp(&(a.updated_at, &a.id))),
+        SortKey::CreatedAsc => {
+            all.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)))
+        }
+        SortKey::CreatedDesc => {
+            all.sort_by(|a, b| (b.created_at, &b.id).cmp(&(a.created_at, &a.id)))
+        }
+        SortKey::UpdatedAsc => {
+            all.sort_by(|a, b| (a.updated_at, &a.id).cmp(&(b.updated_at, &b.id)))
+        }
+        SortKey::UpdatedDesc => {
+            all.sort_by(|a, b| (b.updated_at, &b.id).cmp(&(a.updated_at, &a.id)))
+        }
         SortKey::NameAsc => all.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id))),
         SortKey::NameDesc => all.sort_by(|a, b| (&b.name, &b.id).cmp(&(&a.name, &a.id))),
     }

@@ -91,8 +91,8 @@ pub struct ImportQuery {
 
 pub fn import_options(state: &ApiState, q: &ImportQuery) -> Result<ImportOptions, ApiError> {
     let region = q.region.as_deref().unwrap_or(&state.config.phone_region);
-    let parser = PhoneParser::new(region)
-        .map_err(|e| ApiError::validation(&[format!("region: {e}")]))?;
+    let parser =
+        PhoneParser::new(region).map_err(|e| ApiError::validation(&[format!("region: {e}")]))?;
     let dedup = match q.dedup.unwrap_or_default() {
         DedupParam::KeepFirst => DedupRule::KeepFirst,
         DedupParam::KeepLast => DedupRule::KeepLast,
@@ -148,7 +148,11 @@ async fn save(state: &ApiState, record: &ImportRecord) -> Result<(), ApiError> {
     Ok(())
 }
 
-async fn load(state: &ApiState, campaign: &CampaignId, import_id: &str) -> Result<ImportRecord, ApiError> {
+async fn load(
+    state: &ApiState,
+    campaign: &CampaignId,
+    import_id: &str,
+) -> Result<ImportRecord, ApiError> {
     if !valid_id(import_id) {
         return Err(ApiError::not_found(format!("import {import_id} not found")));
     }
@@ -188,7 +192,12 @@ async fn run_import(
             record.stored = Some(out.stored);
             record.blacklisted = Some(out.blacklisted);
             record.errors_truncated = out.report.errors.len() > MAX_ERRORS_KEPT;
-            record.errors = out.report.errors.into_iter().take(MAX_ERRORS_KEPT).collect();
+            record.errors = out
+                .report
+                .errors
+                .into_iter()
+                .take(MAX_ERRORS_KEPT)
+                .collect();
         }
         Err(campaign_core::usecases::UseCaseError::Import(e)) => {
             let err = ApiError::from(e);
@@ -220,7 +229,9 @@ async fn run_import(
             Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "import_failed",
-                f.get("message").and_then(|m| m.as_str()).unwrap_or("import failed"),
+                f.get("message")
+                    .and_then(|m| m.as_str())
+                    .unwrap_or("import failed"),
             )
             .with_details(details))
         }
@@ -258,7 +269,11 @@ pub async fn upload(
     if body.bytes.is_empty() {
         return Err(ApiError::validation(&["body: the file is empty".into()]));
     }
-    let format = file_format(body.media_type.as_deref(), q.file_name.as_deref(), &body.bytes)?;
+    let format = file_format(
+        body.media_type.as_deref(),
+        q.file_name.as_deref(),
+        &body.bytes,
+    )?;
     let options = import_options(&state, &q)?;
     load_campaign(&*state.campaigns, &campaign).await?;
     let mut record = new_record(&state, &who, &campaign);
@@ -304,13 +319,18 @@ pub async fn upload_link(
         }
     };
     if req.file_name.trim().is_empty() {
-        return Err(ApiError::validation(&["file_name: must not be empty".into()]));
+        return Err(ApiError::validation(&[
+            "file_name: must not be empty".into()
+        ]));
     }
     let c = load_campaign(&*state.campaigns, &campaign).await?;
     if c.status.is_finished() {
         return Err(ApiError::conflict(
             "campaign_finished",
-            format!("contacts cannot be added to a campaign that is {}", c.status),
+            format!(
+                "contacts cannot be added to a campaign that is {}",
+                c.status
+            ),
         ));
     }
     let mut record = new_record(&state, &who, &campaign);
@@ -320,7 +340,14 @@ pub async fn upload_link(
     record.file_key = Some(key);
     record.content_type = Some(ct.clone());
     save(&state, &record).await?;
-    audit(&state, &who, "contacts.upload_link", format!("campaign/{campaign}"), &record).await?;
+    audit(
+        &state,
+        &who,
+        "contacts.upload_link",
+        format!("campaign/{campaign}"),
+        &record,
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(UploadLink {

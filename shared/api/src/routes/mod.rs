@@ -63,12 +63,20 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/api/campaigns/{id}/contacts/{contact_id}", MANAGERS),
     ("POST", "/api/campaigns/{id}/contact-uploads", MANAGERS),
     ("GET", "/api/campaigns/{id}/imports/{import_id}", MANAGERS),
-    ("POST", "/api/campaigns/{id}/imports/{import_id}/run", MANAGERS),
+    (
+        "POST",
+        "/api/campaigns/{id}/imports/{import_id}/run",
+        MANAGERS,
+    ),
     ("GET", "/api/campaigns/{id}/metrics", READERS),
     ("GET", "/api/campaigns/{id}/metrics/history", READERS),
     ("POST", "/api/campaigns/{id}/reports", READERS),
     ("GET", "/api/campaigns/{id}/reports/{report_id}", READERS),
-    ("GET", "/api/campaigns/{id}/reports/{report_id}/download", READERS),
+    (
+        "GET",
+        "/api/campaigns/{id}/reports/{report_id}/download",
+        READERS,
+    ),
     ("GET", "/api/metrics", READERS),
     ("GET", "/api/metrics/compare", READERS),
     ("POST", "/api/blacklist", MANAGERS),
@@ -126,7 +134,14 @@ pub async fn audit<T: Serialize>(
     target: String,
     after: &T,
 ) -> Result<(), ApiError> {
-    let record = AuditRecord::change(state.clock.now(), &who.actor(), action, target, None, Some(after));
+    let record = AuditRecord::change(
+        state.clock.now(),
+        &who.actor(),
+        action,
+        target,
+        None,
+        Some(after),
+    );
     state.audit.append(&record).await?;
     Ok(())
 }
@@ -137,8 +152,10 @@ async fn health() -> Json<serde_json::Value> {
 
 async fn openapi() -> Response {
     let mut r = (StatusCode::OK, OPENAPI_JSON).into_response();
-    r.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     r
 }
 
@@ -159,14 +176,23 @@ pub fn router(state: Arc<ApiState>) -> Router {
     let json_limit = DefaultBodyLimit::max(state.config.max_json_bytes);
     let file_limit = DefaultBodyLimit::max(state.config.max_upload_bytes);
     let files = Router::new()
-        .route("/api/campaigns/{id}/contacts", post(contacts::upload).get(contacts::list))
+        .route(
+            "/api/campaigns/{id}/contacts",
+            post(contacts::upload).get(contacts::list),
+        )
         .route("/api/blacklist/imports", post(blacklist::import))
         .layer(file_limit);
     let api = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
-        .route("/api/campaigns", post(campaigns::create).get(campaigns::list))
-        .route("/api/campaigns/{id}", get(campaigns::get).patch(campaigns::update))
+        .route(
+            "/api/campaigns",
+            post(campaigns::create).get(campaigns::list),
+        )
+        .route(
+            "/api/campaigns/{id}",
+            get(campaigns::get).patch(campaigns::update),
+        )
         .route("/api/campaigns/{id}/schedule", post(campaigns::schedule))
         .route("/api/campaigns/{id}/start", post(campaigns::start))
         .route("/api/campaigns/{id}/pause", post(campaigns::pause))
@@ -174,20 +200,38 @@ pub fn router(state: Arc<ApiState>) -> Router {
         .route("/api/campaigns/{id}/cancel", post(campaigns::cancel))
         .route("/api/campaigns/{id}/archive", post(campaigns::archive))
         .route("/api/campaigns/{id}/clone", post(campaigns::clone))
-        .route("/api/campaigns/{id}/contacts/{contact_id}", get(contacts::get))
-        .route("/api/campaigns/{id}/contact-uploads", post(contacts::upload_link))
-        .route("/api/campaigns/{id}/imports/{import_id}", get(contacts::get_import))
-        .route("/api/campaigns/{id}/imports/{import_id}/run", post(contacts::run_uploaded))
+        .route(
+            "/api/campaigns/{id}/contacts/{contact_id}",
+            get(contacts::get),
+        )
+        .route(
+            "/api/campaigns/{id}/contact-uploads",
+            post(contacts::upload_link),
+        )
+        .route(
+            "/api/campaigns/{id}/imports/{import_id}",
+            get(contacts::get_import),
+        )
+        .route(
+            "/api/campaigns/{id}/imports/{import_id}/run",
+            post(contacts::run_uploaded),
+        )
         .route("/api/campaigns/{id}/metrics", get(metrics::live))
         .route("/api/campaigns/{id}/metrics/history", get(metrics::history))
         .route("/api/campaigns/{id}/reports", post(reports::create))
         .route("/api/campaigns/{id}/reports/{report_id}", get(reports::get))
-        .route("/api/campaigns/{id}/reports/{report_id}/download", get(reports::download))
+        .route(
+            "/api/campaigns/{id}/reports/{report_id}/download",
+            get(reports::download),
+        )
         .route("/api/metrics", get(metrics::aggregate))
         .route("/api/metrics/compare", get(metrics::compare))
         .route("/api/blacklist", post(blacklist::add))
         .route("/api/blacklist/export", get(blacklist::export))
-        .route("/api/blacklist/{phone}", get(blacklist::lookup).delete(blacklist::remove))
+        .route(
+            "/api/blacklist/{phone}",
+            get(blacklist::lookup).delete(blacklist::remove),
+        )
         .route("/api/audio/uploads", post(audio::upload_link))
         .route("/api/audio", get(audio::list))
         .route("/api/v1/initiate-call/", post(v1::initiate))

@@ -88,8 +88,14 @@ fn key_of(campaign: &CampaignId, report_id: &str) -> String {
 fn parse_report_id(id: &str) -> Option<ReportFormat> {
     let (stamp, ext) = id.rsplit_once('.')?;
     let ok = stamp.len() == 16
-        && stamp.bytes().all(|b| b.is_ascii_digit() || b == b'T' || b == b'Z');
-    if ok { ReportFormat::from_ext(ext) } else { None }
+        && stamp
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b == b'T' || b == b'Z');
+    if ok {
+        ReportFormat::from_ext(ext)
+    } else {
+        None
+    }
 }
 
 /// `POST /api/campaigns/{id}/reports`.
@@ -119,9 +125,15 @@ pub async fn create(
         .await?;
     let ttl = state.config.report_link_ttl;
     let url = state.reports.presign_get(&key, ttl).await?;
-    audit(&state, &who, "report.create", format!("campaign/{id}"), &serde_json::json!({
-        "key": key, "format": req.format, "size_bytes": size,
-    }))
+    audit(
+        &state,
+        &who,
+        "report.create",
+        format!("campaign/{id}"),
+        &serde_json::json!({
+            "key": key, "format": req.format, "size_bytes": size,
+        }),
+    )
     .await?;
     Ok((
         StatusCode::CREATED,
@@ -164,7 +176,10 @@ pub async fn get(
     let id = CampaignId::new(id);
     let (format, _) = stored(&state, &id, &report_id).await?;
     let ttl = state.config.report_link_ttl;
-    let url = state.reports.presign_get(&key_of(&id, &report_id), ttl).await?;
+    let url = state
+        .reports
+        .presign_get(&key_of(&id, &report_id), ttl)
+        .await?;
     Ok(Json(ReportLink {
         download_path: format!("/api/campaigns/{id}/reports/{report_id}/download"),
         report_id,
@@ -188,7 +203,10 @@ pub async fn download(
     let (format, bytes) = stored(&state, &id, &report_id).await?;
     let mut response = (StatusCode::OK, bytes).into_response();
     let h = response.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(format.content_type()));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
     if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{id}-{report_id}\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }

@@ -109,9 +109,13 @@ fn time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// Fields are read as JSON values so each problem gets 004's 400 with a
+/// message naming the field (a missing field reads as null).
 #[derive(Debug, Clone, Deserialize)]
 pub struct InitiateRequest {
+    #[serde(default)]
     pub phone_number: Value,
+    #[serde(default)]
     pub campaign_id: Value,
 }
 
@@ -128,11 +132,11 @@ pub struct InitiateResponse {
 fn campaign_id_of(v: &Value) -> Result<CampaignId, ApiError> {
     match v {
         Value::Number(n) if n.as_u64().is_some() => Ok(CampaignId::new(n.to_string())),
-        Value::String(s) if !s.trim().is_empty() && s.len() <= 128 => {
-            Ok(CampaignId::new(s.trim()))
-        }
+        Value::String(s) if !s.trim().is_empty() && s.len() <= 128 => Ok(CampaignId::new(s.trim())),
         Value::Null => Err(bad("campaign_id: required")),
-        _ => Err(bad("campaign_id: expected a campaign id (integer or string)")),
+        _ => Err(bad(
+            "campaign_id: expected a campaign id (integer or string)",
+        )),
     }
 }
 
@@ -146,7 +150,11 @@ pub async fn initiate(
     let phone = match &req.phone_number {
         Value::String(s) if !s.trim().is_empty() => s.clone(),
         Value::Null => return Err(bad("phone_number: required")),
-        _ => return Err(bad("phone_number: expected a string such as \"+972501234567\"")),
+        _ => {
+            return Err(bad(
+                "phone_number: expected a string such as \"+972501234567\"",
+            ));
+        }
     };
     let campaign_id = campaign_id_of(&req.campaign_id)?;
     let call = state
@@ -175,7 +183,9 @@ pub async fn initiate(
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct CallbackRequest {
+    #[serde(default)]
     pub call_id: Value,
+    #[serde(default)]
     pub status: Value,
     #[serde(default)]
     pub call_duration: Value,
@@ -202,9 +212,8 @@ pub async fn callback(
     };
     let status: CallManagerStatus = match &req.status {
         Value::Null => return Err(bad("status: required")),
-        v => serde_json::from_value(v.clone()).map_err(|_| {
-            bad("status: expected one of PICKED, DISCONNECTED, RNR, FAILED")
-        })?,
+        v => serde_json::from_value(v.clone())
+            .map_err(|_| bad("status: expected one of PICKED, DISCONNECTED, RNR, FAILED"))?,
     };
     let duration = match &req.call_duration {
         Value::Null => 0,

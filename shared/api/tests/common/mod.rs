@@ -46,7 +46,10 @@ impl Reply {
         serde_json::from_slice(&self.bytes).unwrap_or(Value::Null)
     }
     pub fn code(&self) -> String {
-        self.json()["error"]["code"].as_str().unwrap_or_default().to_owned()
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
     }
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.bytes).into_owned()
@@ -187,7 +190,8 @@ impl Harness {
         if let Some(t) = token {
             b = b.header("authorization", format!("Bearer {t}"));
         }
-        self.send(b.body(Body::from(bytes)).unwrap_or_default()).await
+        self.send(b.body(Body::from(bytes)).unwrap_or_default())
+            .await
     }
 
     /// A v1 call with the call-manager token.
@@ -259,7 +263,11 @@ impl Harness {
             if now >= end {
                 return;
             }
-            let next = self.local.next_wakeup().max(now + Duration::seconds(1)).min(end);
+            let next = self
+                .local
+                .next_wakeup()
+                .max(now + Duration::seconds(1))
+                .min(end);
             self.local.clock.set(next);
         }
     }

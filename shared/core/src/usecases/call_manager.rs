@@ -30,10 +30,10 @@ use crate::ports::{
     ContactStore, Counters, DialQueue, PortError,
 };
 
+use super::UseCaseError;
 use super::call_events::{EventResult, RecordCallEvent};
 use super::contacts::contact_id_for;
 use super::dispatch::task_for;
-use super::{UseCaseError, keys};
 
 /// The repeat window of `004_*`: the same number and campaign again within
 /// it is refused.
@@ -117,12 +117,14 @@ impl CallManager<'_> {
             .parse(raw_phone)
             .map_err(|e| invalid("invalid_phone_number", format!("phone_number: {e}")))?;
         let phone = parsed.number;
-        let campaign = self.campaigns.get(campaign_id).await?.ok_or_else(|| {
-            CallManagerError::NotFound {
-                what: "campaign",
-                id: campaign_id.to_string(),
-            }
-        })?;
+        let campaign =
+            self.campaigns
+                .get(campaign_id)
+                .await?
+                .ok_or_else(|| CallManagerError::NotFound {
+                    what: "campaign",
+                    id: campaign_id.to_string(),
+                })?;
         let now = self.clock.now();
         let key = repeat_key(campaign_id, &phone);
         if self.counters.seen(&key, now).await? {
@@ -163,7 +165,12 @@ impl CallManager<'_> {
         claimed.next_attempt_at = None;
         match &existing {
             None => {
-                if self.contacts.insert_many(std::slice::from_ref(&claimed)).await? == 0 {
+                if self
+                    .contacts
+                    .insert_many(std::slice::from_ref(&claimed))
+                    .await?
+                    == 0
+                {
                     return Err(CallManagerError::Duplicate(
                         "a call to this number is being initiated".into(),
                     ));
@@ -345,7 +352,8 @@ impl CallManager<'_> {
             .get(&record.campaign_id, &record.contact_id)
             .await?;
         let retry_at = contact.and_then(|c| {
-            let waiting = c.status == ContactStatus::Pending && c.settled_attempts >= record.attempt;
+            let waiting =
+                c.status == ContactStatus::Pending && c.settled_attempts >= record.attempt;
             waiting.then_some(c.next_attempt_at).flatten()
         });
         Ok(CallbackResult {

@@ -184,7 +184,9 @@ impl MetricsQuery<'_> {
         to: NaiveDate,
     ) -> UseCaseResult<Vec<DayMetrics>> {
         if to < from {
-            return Err(UseCaseError::Invalid(vec!["to: must not be before from".into()]));
+            return Err(UseCaseError::Invalid(vec![
+                "to: must not be before from".into(),
+            ]));
         }
         if (to - from).num_days() >= MAX_HISTORY_DAYS {
             return Err(UseCaseError::Invalid(vec![format!(

@@ -21,6 +21,9 @@ use http_body_util::BodyExt;
 use serde_json::json;
 use tower::ServiceExt;
 
+/// Builds the i-th request of a case: path, body with its type, v1 token or JWT.
+type MakeRequest = Box<dyn Fn(usize) -> (String, Option<(String, &'static str)>, bool)>;
+
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i.min(sorted.len() - 1)]
@@ -112,11 +115,7 @@ async fn main() {
 
     println!("{rounds} rounds per route, in process (router + embedded adapters), milliseconds");
     println!("{:<48} {:>8} {:>8}", "route", "median", "p95");
-    let cases: Vec<(
-        &str,
-        &str,
-        Box<dyn Fn(usize) -> (String, Option<(String, &'static str)>, bool)>,
-    )> = vec![
+    let cases: Vec<(&str, &str, MakeRequest)> = vec![
         (
             "GET /health",
             "GET",

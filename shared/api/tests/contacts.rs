@@ -327,3 +327,42 @@ fn urlencode(s: &str) -> String {
         })
         .collect()
 }
+
+#[tokio::test]
+async fn an_xlsx_upload_imports_numeric_cells_that_lost_their_leading_zero() {
+    let h = Harness::new();
+    let id = h.create_campaign("X").await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.write_string(0, 0, "Phone").expect("cell");
+    sheet.write_string(0, 1, "First name").expect("cell");
+    sheet.write_number(1, 0, 502_345_678.0).expect("cell");
+    sheet.write_string(1, 1, "Dana").expect("cell");
+    sheet.write_string(2, 0, "+972 50 234 5679").expect("cell");
+    let bytes = book.save_to_buffer().expect("xlsx");
+    let t = h.admin();
+    let r = h
+        .upload(
+            "POST",
+            &format!("/api/campaigns/{id}/contacts"),
+            Some(&t),
+            campaign_api::routes::contacts::XLSX_TYPE,
+            bytes.clone(),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["summary"]["imported"], 2);
+    // A generic type is told apart by the content.
+    let other = h.create_campaign("Y").await;
+    let r = h
+        .upload(
+            "POST",
+            &format!("/api/campaigns/{other}/contacts?file_name=list.xlsx"),
+            Some(&t),
+            "application/octet-stream",
+            bytes,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    assert_eq!(r.json()["stored"], 2);
+}

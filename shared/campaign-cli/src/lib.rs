@@ -2,9 +2,13 @@
 //!
 //! - [`contacts`]: `campaign contacts check FILE` — the import summary of a CSV/XLSX file.
 //! - [`demo`]: `campaign demo` — a whole campaign end to end in virtual time.
+//! - [`serve`]: `campaign serve` — the HTTP API on 127.0.0.1 with the pipeline running.
+//! - [`token`]: `campaign token --role ROLE` — a development JWT for `serve`.
 
 pub mod contacts;
 pub mod demo;
+pub mod serve;
+pub mod token;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +44,25 @@ pub enum Command {
         /// Where the report and summary are written.
         #[arg(long, default_value = "out/demo")]
         out: PathBuf,
+    },
+    /// Serve the HTTP API on 127.0.0.1 with the pipeline running (embedded, simulated carrier).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Seed of the simulated carrier.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Seconds between the workflow's dispatches.
+        #[arg(long, default_value_t = 2)]
+        dispatch_interval: u32,
+    },
+    /// Print a development JWT that `campaign serve` accepts.
+    Token {
+        #[arg(long, value_enum)]
+        role: token::RoleArg,
+        /// Hours the token stays valid.
+        #[arg(long, default_value_t = 12)]
+        hours: u32,
     },
 }
 
@@ -88,6 +111,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             out,
         } => demo::run(contacts, seed, &out),
+        Command::Serve {
+            addr,
+            seed,
+            dispatch_interval,
+        } => serve::run(addr, seed, dispatch_interval),
+        Command::Token { role, hours } => token::run(role, hours),
     }
 }
 

@@ -14,6 +14,8 @@
 //! - [`carrier`]: the simulated carrier (a telephony adapter that says so).
 //! - [`runtime`]: the pipeline driver and the `demo` campaign.
 //! - [`testing`]: instants and campaign settings shared by the test crates.
+//! - [`uploads`]: presigned uploads and listings for `campaign serve`.
+//! - [`workflows`]: the local workflow starter.
 
 pub mod bus;
 pub mod carrier;
@@ -23,3 +25,5 @@ pub mod queue;
 pub mod runtime;
 pub mod store;
 pub mod testing;
+pub mod uploads;
+pub mod workflows;

@@ -287,32 +287,36 @@ class CampaignWorkflow(unittest.TestCase):
         self.assertEqual(self.task_inputs(events, "report-generator"), [])
         self.assertEqual(self.notifications(0), [])
 
-    def test_task_failure_is_retried_then_caught_and_the_campaign_marked_failed(self):
-        # GIVEN a dispatch task that crashes on every attempt
+    def test_task_failure_is_retried_then_caught_and_the_campaign_paused(self):
+        # GIVEN a dispatch task that crashes on every attempt (not one of our
+        # permanent errors: an outage or a crash, so the campaign is paused for
+        # the operator to resume, not failed)
         machine = self.create_state_machine()
         self.answers(
             state("running", "active"),                                        # validate
             FUNCTION_ERROR, FUNCTION_ERROR, FUNCTION_ERROR,                    # dispatch ×3
-            state("stopped", "failed"),                                        # fail
+            state("paused", "paused"),                                         # pause
         )
         # WHEN the workflow runs
         desc, events = self.run_workflow(machine, {"version": 1, "campaign_id": "cmp-wf-1",
                                                    "scheduled_start": None})
         # THEN the task is tried three times (two retries), the error is caught,
-        # the campaign is marked failed with the error, the topic is told, and
-        # the execution fails
+        # the campaign is paused with the error, the topic is told, and the
+        # execution fails
         self.assertEqual(desc["status"], "FAILED", desc)
         self.assertEqual(desc.get("error"), "CampaignFailed")
         inputs = self.task_inputs(events, "dispatcher")
         self.assertEqual([i["task"] for i in inputs],
-                         ["validate", "dispatch", "dispatch", "dispatch", "fail"])
+                         ["validate", "dispatch", "dispatch", "dispatch", "pause"])
         self.assertEqual(inputs[-1]["state"]["campaign_id"], "cmp-wf-1")
         self.assertEqual(inputs[-1]["error"]["Error"], "Function.ResponseSizeTooLarge")
         states = self.entered(events)
-        self.assertEqual(states[-4:], ["NotifyFailure", "ReleaseTelephonyHost", "Finish",
+        self.assertIn("RouteFailure", states)
+        self.assertNotIn("MarkFailed", states)
+        self.assertEqual(states[-4:], ["NotifyPaused", "ReleaseTelephonyHost", "Finish",
                                        "CampaignFailed"])
         [message] = self.notifications(1)
-        self.assertIn("cmp-wf-1 stopped with an error (Function.ResponseSizeTooLarge)", message)
+        self.assertIn("cmp-wf-1 was paused after an error (Function.ResponseSizeTooLarge)", message)
 
     def scheduled(self, events, resource_suffix):
         """The parameters of every service task whose resource ends with `resource_suffix`."""

@@ -30,6 +30,7 @@ module "stack" {
   }
 
   stage                   = var.stage
+  table_prefix            = var.table_prefix
   dashboard_origins       = var.dashboard_origins
   availability_zones      = var.availability_zones
   vpc_cidr                = var.vpc_cidr

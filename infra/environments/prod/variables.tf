@@ -6,6 +6,12 @@ variable "stage" {
   type = string
 }
 
+variable "table_prefix" {
+  description = "Set only after a point-in-time restore (README runbook); null: campaign-<stage>-"
+  type        = string
+  default     = null
+}
+
 variable "dashboard_origins" {
   type = list(string)
 }

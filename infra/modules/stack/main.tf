@@ -4,8 +4,10 @@
 # to the SAM stack.
 
 locals {
-  name_prefix  = "campaign-${var.stage}-"
-  table_prefix = "campaign-${var.stage}-"
+  name_prefix = "campaign-${var.stage}-"
+  # A restore to a point in time (README runbook) brings the tables back
+  # under a new prefix; table_prefix points the stage at them.
+  table_prefix = coalesce(var.table_prefix, "campaign-${var.stage}-")
 }
 
 module "data" {

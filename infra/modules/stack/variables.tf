@@ -6,6 +6,12 @@ variable "stage" {
   }
 }
 
+variable "table_prefix" {
+  description = "Prefix of the DynamoDB tables; null for campaign-<stage>- (set after a point-in-time restore)"
+  type        = string
+  default     = null
+}
+
 variable "dashboard_origins" {
   type = list(string)
 }

@@ -318,6 +318,26 @@ class CampaignWorkflow(unittest.TestCase):
         [message] = self.notifications(1)
         self.assertIn("cmp-wf-1 was paused after an error (Function.ResponseSizeTooLarge)", message)
 
+    def test_report_failure_leaves_the_campaign_complete_and_says_so(self):
+        # GIVEN a campaign that completes but whose report task keeps crashing
+        machine = self.create_state_machine()
+        self.answers(state("completed", "completed", total=3, terminal=3),
+                     FUNCTION_ERROR, FUNCTION_ERROR, FUNCTION_ERROR)
+        # WHEN the workflow runs
+        desc, events = self.run_workflow(machine, {"version": 1, "campaign_id": "cmp-wf-1",
+                                                   "scheduled_start": None})
+        # THEN the report is tried three times, the campaign is neither failed
+        # nor paused, the notification says the report is missing, and the
+        # execution fails (so the workflow alarm fires)
+        self.assertEqual(desc["status"], "FAILED", desc)
+        self.assertEqual(len(self.task_inputs(events, "report-generator")), 3)
+        self.assertEqual([i["task"] for i in self.task_inputs(events, "dispatcher")], ["validate"])
+        states = self.entered(events)
+        self.assertNotIn("RouteFailure", states)
+        self.assertIn("NotifyReportFailed", states)
+        [message] = self.notifications(1)
+        self.assertIn("cmp-wf-1 is complete, but its report could not be made", message)
+
     def scheduled(self, events, resource_suffix):
         """The parameters of every service task whose resource ends with `resource_suffix`."""
         out = []

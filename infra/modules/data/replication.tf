@@ -64,10 +64,7 @@ resource "aws_s3_bucket_lifecycle_configuration" "replica" {
     id     = "replicas"
     status = "Enabled"
     filter {}
-    transition {
-      days          = 0
-      storage_class = "GLACIER_IR"
-    }
+    # Replicas arrive as Glacier Instant Retrieval (the rule's storage class).
     noncurrent_version_expiration {
       noncurrent_days = var.noncurrent_version_days
     }

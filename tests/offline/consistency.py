@@ -110,11 +110,42 @@ def packages():
 ENV_VARS_RE = re.compile(r"pub\s+const\s+ENV_VARS\s*:\s*&\[&str\]\s*=\s*&\[(.*?)\];", re.S)
 
 
+CONST_RE = re.compile(r'const\s+([A-Z][A-Z0-9_]*)\s*:\s*&(?:\'static\s+)?str\s*=\s*"([^"]+)"\s*;')
+
+
+def str_consts():
+    """Every `const NAME: &str = "..."` of the workspace, for ENV_VARS entries
+    written as constants (`lambda_kit::config::TABLE_PREFIX`)."""
+    found = {}
+    for source in list((ROOT / "functions").rglob("*.rs")) + list((ROOT / "shared").rglob("*.rs")):
+        for name, value in CONST_RE.findall(source.read_text()):
+            found.setdefault(name, set()).add(value)
+    return found
+
+
 def env_vars_of(package_dir):
+    """The names in the package's `pub const ENV_VARS: &[&str]`, or None."""
     for source in sorted((package_dir / "src").rglob("*.rs")):
         m = ENV_VARS_RE.search(source.read_text())
-        if m:
-            return re.findall(r'"([^"]+)"', m.group(1))
+        if not m:
+            continue
+        body = re.sub(r"//[^\n]*", "", m.group(1))
+        names = []
+        consts = None
+        for item in (i.strip() for i in body.split(",")):
+            if not item:
+                continue
+            if item.startswith('"') and item.endswith('"'):
+                names.append(item[1:-1])
+                continue
+            consts = consts if consts is not None else str_consts()
+            ident = item.split("::")[-1]
+            values = consts.get(ident, set())
+            if len(values) != 1:
+                fail(f"{package_dir.name}: ENV_VARS entry {item} is not a string constant this check can read")
+                continue
+            names.append(next(iter(values)))
+        return names
     return None
 
 

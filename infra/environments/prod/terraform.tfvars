@@ -1,0 +1,15 @@
+region              = "eu-central-1"
+stage               = "prod"
+dashboard_origins   = ["https://dashboard.example.org"]
+availability_zones  = ["eu-central-1a", "eu-central-1b"]
+vpc_cidr            = "10.42.0.0/16"
+deletion_protection = true
+replica_region      = "eu-west-1"
+log_retention_days  = 365
+telephony_host      = true
+# The carrier's networks: replace these documentation ranges (RFC 5737).
+carrier_cidrs           = ["192.0.2.0/28", "198.51.100.0/28"]
+telephony_instance_type = "c7g.xlarge"
+telephony_bundle_key    = "telephony/0.1.0.tar.gz"
+telephony_bundle_sha256 = "0000000000000000000000000000000000000000000000000000000000000000"
+alarm_emails            = ["oncall@example.org"]

@@ -1,0 +1,13 @@
+region              = "eu-central-1"
+stage               = "staging"
+dashboard_origins   = ["https://dashboard.staging.example.org"]
+availability_zones  = ["eu-central-1a", "eu-central-1b"]
+vpc_cidr            = "10.41.0.0/16"
+deletion_protection = true
+log_retention_days  = 30
+telephony_host      = true
+# The carrier's networks: replace these documentation ranges (RFC 5737).
+carrier_cidrs           = ["192.0.2.0/28"]
+telephony_instance_type = "c7g.large"
+telephony_bundle_key    = "telephony/0.1.0.tar.gz"
+telephony_bundle_sha256 = "0000000000000000000000000000000000000000000000000000000000000000"

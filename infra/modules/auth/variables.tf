@@ -1,0 +1,28 @@
+variable "name_prefix" {
+  type = string
+}
+
+variable "dashboard_origins" {
+  description = "Dashboard origins (https://...), for the sign-in callback and logout URLs"
+  type        = list(string)
+}
+
+variable "kms_key_arn" {
+  type = string
+}
+
+variable "deletion_protection" {
+  type    = bool
+  default = true
+}
+
+variable "advanced_security_mode" {
+  description = "Cognito threat protection: OFF, AUDIT or ENFORCED (billed per active user)"
+  type        = string
+  default     = "AUDIT"
+}
+
+variable "log_retention_days" {
+  type    = number
+  default = 90
+}

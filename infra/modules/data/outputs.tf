@@ -1,0 +1,17 @@
+output "kms_key_arn" {
+  value = aws_kms_key.this.arn
+}
+
+output "table_arns" {
+  description = "Table name suffix => ARN"
+  value       = { for name, t in aws_dynamodb_table.this : name => t.arn }
+}
+
+output "bucket_names" {
+  description = "audio, reports, uploads, tts-cache, artifacts => bucket name"
+  value       = { for name, b in module.bucket : name => b.name }
+}
+
+output "bucket_arns" {
+  value = { for name, b in module.bucket : name => b.arn }
+}

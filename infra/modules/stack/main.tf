@@ -1,0 +1,85 @@
+# One stage's infrastructure: what the SAM application runs on. The
+# environments (infra/environments/<stage>) call this module with their
+# settings; its `sam_parameters` output is what `scripts/sam-deploy` passes
+# to the SAM stack.
+
+locals {
+  name_prefix = "campaign-${var.stage}-"
+  # A restore to a point in time (README runbook) brings the tables back
+  # under a new prefix; table_prefix points the stage at them.
+  table_prefix = coalesce(var.table_prefix, "campaign-${var.stage}-")
+}
+
+module "data" {
+  source = "../data"
+  providers = {
+    aws         = aws
+    aws.replica = aws.replica
+  }
+
+  name_prefix         = local.name_prefix
+  table_prefix        = local.table_prefix
+  deletion_protection = var.deletion_protection
+  dashboard_origins   = var.dashboard_origins
+  replica_region      = var.replica_region
+}
+
+module "network" {
+  source = "../network"
+
+  name_prefix        = local.name_prefix
+  cidr_block         = var.vpc_cidr
+  availability_zones = var.availability_zones
+  kms_key_arn        = module.data.kms_key_arn
+  log_retention_days = var.log_retention_days
+}
+
+module "secrets" {
+  source = "../secrets"
+
+  name_prefix        = local.name_prefix
+  kms_key_arn        = module.data.kms_key_arn
+  log_retention_days = var.log_retention_days
+}
+
+module "auth" {
+  source = "../auth"
+
+  name_prefix         = local.name_prefix
+  dashboard_origins   = var.dashboard_origins
+  kms_key_arn         = module.data.kms_key_arn
+  deletion_protection = var.deletion_protection
+  log_retention_days  = var.log_retention_days
+}
+
+module "telephony_host" {
+  source = "../telephony-host"
+  count  = var.telephony_host ? 1 : 0
+
+  name_prefix             = local.name_prefix
+  table_prefix            = local.table_prefix
+  vpc_id                  = module.network.vpc_id
+  subnet_id               = module.network.public_subnet_ids[0]
+  carrier_cidrs           = var.carrier_cidrs
+  instance_type           = var.telephony_instance_type
+  termination_protection  = var.deletion_protection
+  kms_key_arn             = module.data.kms_key_arn
+  secret_arns             = [module.secrets.sip_trunk_secret_arn]
+  sip_trunk_secret_arn    = module.secrets.sip_trunk_secret_arn
+  audio_bucket_arn        = module.data.bucket_arns["audio"]
+  tts_cache_bucket_arn    = module.data.bucket_arns["tts-cache"]
+  artifacts_bucket_arn    = module.data.bucket_arns["artifacts"]
+  artifacts_bucket_name   = module.data.bucket_names["artifacts"]
+  telephony_bundle_key    = var.telephony_bundle_key
+  telephony_bundle_sha256 = var.telephony_bundle_sha256
+}
+
+module "monitoring" {
+  source = "../monitoring"
+
+  name_prefix           = local.name_prefix
+  stage                 = var.stage
+  kms_key_arn           = module.data.kms_key_arn
+  alarm_emails          = var.alarm_emails
+  telephony_instance_id = var.telephony_host ? module.telephony_host[0].instance_id : null
+}

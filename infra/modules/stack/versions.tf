@@ -1,0 +1,14 @@
+terraform {
+  required_version = ">= 1.6"
+  required_providers {
+    aws = {
+      source                = "hashicorp/aws"
+      version               = "~> 5.60"
+      configuration_aliases = [aws.replica]
+    }
+    archive = {
+      source  = "hashicorp/archive"
+      version = "~> 2.4"
+    }
+  }
+}

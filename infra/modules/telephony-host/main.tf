@@ -1,0 +1,253 @@
+# The Asterisk telephony host: one EC2 instance in a public subnet with an
+# Elastic IP (the address the SIP carrier allow-lists), SIP and RTP open only
+# to the carrier's networks, no SSH (Session Manager instead), IMDSv2 only,
+# an encrypted root volume, and an instance profile limited to the originate
+# queue, the event topics and what the bridge reads. Its user data installs
+# Asterisk and the bridge by running infra/asterisk/install.sh from the
+# telephony bundle (README, "Deploy").
+#
+# The queue and topics belong to the SAM stack; their names are fixed by the
+# shared prefix, so this policy can name them before the stack exists.
+
+data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
+locals {
+  region     = data.aws_region.current.name
+  account_id = data.aws_caller_identity.current.account_id
+  partition  = data.aws_partition.current.partition
+  arn_prefix = "arn:${local.partition}"
+
+  originate_queue_arn = "${local.arn_prefix}:sqs:${local.region}:${local.account_id}:${var.name_prefix}originate"
+  originate_queue_url = "https://sqs.${local.region}.amazonaws.com/${local.account_id}/${var.name_prefix}originate"
+  event_topic_arns = {
+    for topic in ["call-events", "donation-events", "optout-events"] :
+    topic => "${local.arn_prefix}:sns:${local.region}:${local.account_id}:${var.name_prefix}${topic}"
+  }
+  counters_table_arn = "${local.arn_prefix}:dynamodb:${local.region}:${local.account_id}:table/${var.table_prefix}counters"
+}
+
+data "aws_ssm_parameter" "ami" {
+  name = var.ami_ssm_parameter
+}
+
+# ------------------------------------------------------------ network access
+
+resource "aws_security_group" "host" {
+  name_prefix = "${var.name_prefix}telephony-"
+  description = "Asterisk: SIP and RTP from the carrier only; no inbound administration (Session Manager)"
+  vpc_id      = var.vpc_id
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_vpc_security_group_ingress_rule" "sip_udp" {
+  for_each = toset(var.carrier_cidrs)
+
+  security_group_id = aws_security_group.host.id
+  description       = "SIP signalling (UDP) from the carrier"
+  cidr_ipv4         = each.value
+  ip_protocol       = "udp"
+  from_port         = 5060
+  to_port           = 5060
+}
+
+resource "aws_vpc_security_group_ingress_rule" "sip_tcp_tls" {
+  for_each = toset(var.carrier_cidrs)
+
+  security_group_id = aws_security_group.host.id
+  description       = "SIP signalling over TCP (5060) and TLS (5061) from the carrier"
+  cidr_ipv4         = each.value
+  ip_protocol       = "tcp"
+  from_port         = 5060
+  to_port           = 5061
+}
+
+resource "aws_vpc_security_group_ingress_rule" "rtp" {
+  for_each = toset(var.carrier_cidrs)
+
+  security_group_id = aws_security_group.host.id
+  description       = "RTP media from the carrier (rtp.conf: 10000-20000)"
+  cidr_ipv4         = each.value
+  ip_protocol       = "udp"
+  from_port         = 10000
+  to_port           = 20000
+}
+
+resource "aws_vpc_security_group_egress_rule" "sip_and_rtp" {
+  for_each = {
+    for pair in setproduct(var.carrier_cidrs, [["udp", 5060, 5060], ["tcp", 5060, 5061], ["udp", 10000, 20000]]) :
+    "${pair[0]}-${pair[1][0]}-${pair[1][1]}" => { cidr = pair[0], protocol = pair[1][0], from = pair[1][1], to = pair[1][2] }
+  }
+
+  security_group_id = aws_security_group.host.id
+  description       = "SIP and RTP to the carrier"
+  cidr_ipv4         = each.value.cidr
+  ip_protocol       = each.value.protocol
+  from_port         = each.value.from
+  to_port           = each.value.to
+}
+
+resource "aws_vpc_security_group_egress_rule" "https" {
+  security_group_id = aws_security_group.host.id
+  description       = "HTTPS to AWS APIs (SQS, SNS, Secrets Manager, Session Manager) and package mirrors; no NAT gateway, no interface endpoints"
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+}
+
+resource "aws_vpc_security_group_egress_rule" "http_packages" {
+  security_group_id = aws_security_group.host.id
+  description       = "HTTP to the distribution's package mirrors (signed packages)"
+  cidr_ipv4         = "0.0.0.0/0"
+  ip_protocol       = "tcp"
+  from_port         = 80
+  to_port           = 80
+}
+
+# ------------------------------------------------------------ identity
+
+data "aws_iam_policy_document" "assume" {
+  statement {
+    actions = ["sts:AssumeRole"]
+    principals {
+      type        = "Service"
+      identifiers = ["ec2.amazonaws.com"]
+    }
+  }
+}
+
+resource "aws_iam_role" "host" {
+  name_prefix        = "${var.name_prefix}telephony-"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
+}
+
+resource "aws_iam_role_policy_attachment" "session_manager" {
+  role       = aws_iam_role.host.name
+  policy_arn = "${local.arn_prefix}:iam::aws:policy/AmazonSSMManagedInstanceCore"
+}
+
+data "aws_iam_policy_document" "host" {
+  statement {
+    sid = "OriginateCommands"
+    actions = [
+      "sqs:ReceiveMessage",
+      "sqs:DeleteMessage",
+      "sqs:ChangeMessageVisibility",
+      "sqs:GetQueueAttributes",
+    ]
+    resources = [local.originate_queue_arn]
+  }
+
+  statement {
+    sid       = "CallDonationOptOutEvents"
+    actions   = ["sns:Publish"]
+    resources = values(local.event_topic_arns)
+  }
+
+  statement {
+    sid       = "TrunkAndAriCredentials"
+    actions   = ["secretsmanager:GetSecretValue"]
+    resources = var.secret_arns
+  }
+
+  statement {
+    sid     = "AudioAndSpeechToPlay"
+    actions = ["s3:GetObject"]
+    resources = [
+      "${var.audio_bucket_arn}/*",
+      "${var.tts_cache_bucket_arn}/*",
+      "${var.artifacts_bucket_arn}/telephony/*",
+    ]
+  }
+
+  # The bridge reports its load where the dialer-worker's adaptive pacing
+  # reads it: items of the counters table under its own key prefix only.
+  statement {
+    sid       = "HostHealth"
+    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"]
+    resources = [local.counters_table_arn]
+    condition {
+      test     = "ForAllValues:StringLike"
+      variable = "dynamodb:LeadingKeys"
+      values   = ["${var.health_key_prefix}*"]
+    }
+  }
+
+  statement {
+    sid       = "EncryptedQueueTopicsBuckets"
+    actions   = ["kms:Decrypt", "kms:GenerateDataKey"]
+    resources = [var.kms_key_arn]
+  }
+}
+
+resource "aws_iam_role_policy" "host" {
+  role   = aws_iam_role.host.id
+  policy = data.aws_iam_policy_document.host.json
+}
+
+resource "aws_iam_instance_profile" "host" {
+  name_prefix = "${var.name_prefix}telephony-"
+  role        = aws_iam_role.host.name
+}
+
+# ------------------------------------------------------------ the instance
+
+resource "aws_instance" "host" {
+  ami                     = data.aws_ssm_parameter.ami.value
+  instance_type           = var.instance_type
+  subnet_id               = var.subnet_id
+  vpc_security_group_ids  = [aws_security_group.host.id]
+  iam_instance_profile    = aws_iam_instance_profile.host.name
+  ebs_optimized           = true
+  monitoring              = true # one-minute metrics for the CPU alarm
+  disable_api_termination = var.termination_protection
+
+  metadata_options {
+    http_endpoint               = "enabled"
+    http_tokens                 = "required" # IMDSv2 only
+    http_put_response_hop_limit = 1
+    instance_metadata_tags      = "disabled"
+  }
+
+  root_block_device {
+    volume_type           = "gp3"
+    volume_size           = var.root_volume_gb
+    encrypted             = true
+    kms_key_id            = var.kms_key_arn
+    delete_on_termination = true
+  }
+
+  user_data = templatefile("${path.module}/user_data.sh.tftpl", {
+    region                = local.region
+    artifacts_bucket      = var.artifacts_bucket_name
+    bundle_key            = var.telephony_bundle_key
+    bundle_sha256         = var.telephony_bundle_sha256
+    originate_queue_url   = local.originate_queue_url
+    call_events_topic_arn = local.event_topic_arns["call-events"]
+    donation_events_topic = local.event_topic_arns["donation-events"]
+    optout_events_topic   = local.event_topic_arns["optout-events"]
+    sip_trunk_secret_arn  = var.sip_trunk_secret_arn
+    table_prefix          = var.table_prefix
+    max_channels          = var.max_channels
+  })
+  # A new bundle is rolled out with Session Manager (README runbook), not by
+  # replacing the host and its address.
+  user_data_replace_on_change = false
+
+  lifecycle {
+    ignore_changes = [ami, user_data]
+  }
+
+  tags = { Name = "${var.name_prefix}telephony" }
+}
+
+resource "aws_eip" "host" {
+  domain   = "vpc"
+  instance = aws_instance.host.id
+  tags     = { Name = "${var.name_prefix}telephony" }
+}

@@ -88,7 +88,13 @@ pub async fn handler(
     let use_case = &use_case;
     process_batch::<CallEvent, _, _>(event.payload, 1, |e| async move {
         let result = use_case.run(&e).await?;
-        tracing::info!(event_id = %e.event_id, call_id = %e.call_id, result = ?result, "call event");
+        // `event` (the kind: `answered`, `ended`, …) feeds the answer-rate
+        // metric filter in template.yaml.
+        let kind = serde_json::to_value(&e.kind)
+            .ok()
+            .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_owned))
+            .unwrap_or_default();
+        tracing::info!(event_id = %e.event_id, call_id = %e.call_id, event = %kind, result = ?result, "call event");
         Ok(RecordResult::Done)
     })
     .instrument(span)

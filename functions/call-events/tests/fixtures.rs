@@ -154,6 +154,16 @@ async fn every_fixture_through_the_handler() {
         drop(guard);
         then(&name, &local, result).await;
         testing::assert_no_clear_phone_numbers(&logs);
+        if name == "happy-converted.json" {
+            // The answer-rate metric filter reads `event` on this line.
+            assert!(
+                logs.lines()
+                    .iter()
+                    .any(|l| l["message"] == "call event" && l["event"] == "answered"),
+                "{}",
+                logs.text()
+            );
+        }
         for line in logs.lines() {
             assert_eq!(
                 line["spans"][0]["request_id"],

@@ -1,11 +1,12 @@
 //! `dispatcher`: the Step Functions tasks of a campaign's workflow
-//! (`statemachines/campaign.asl.json`). One function, three tasks, chosen by
+//! (`statemachines/campaign.asl.json`). One function, five tasks, chosen by
 //! the input's `task`:
 //!
 //! ```json
 //! {"task": "validate", "state": {"version": 1, "campaign_id": "cmp-1", "scheduled_start": null}}
 //! {"task": "dispatch", "state": <WorkflowState>}
 //! {"task": "progress", "state": <WorkflowState>}
+//! {"task": "fail" | "pause", "state": <WorkflowInput>, "error": {"Error": "...", "Cause": "..."}}
 //! ```
 //!
 //! `state` is the workflow's input (`WorkflowInput`) or the previous task's
@@ -24,6 +25,9 @@
 //!   (`dispatch_budget` from the campaign's pace, `DISPATCH_INTERVAL_SECS`,
 //!   the queue's depth and `MAX_DISPATCH_BATCH`), then reports progress;
 //!   `dispatched` is how many tasks were queued.
+//! - `fail` / `pause` (the failure branch): a permanent error marks the
+//!   campaign failed; anything else pauses an active campaign so it can be
+//!   resumed after the outage. Idempotent; a finished campaign is left alone.
 //! - `progress`: counts contacts and completes the campaign when every contact
 //!   is finished or its end has passed; `phase` tells the workflow what next.
 //!
@@ -32,7 +36,7 @@
 use std::sync::Arc;
 
 use campaign_aws::{AwsPorts, RandomIds};
-use campaign_core::campaign::CampaignStatus;
+use campaign_core::campaign::{CampaignStatus, LifecycleAction};
 use campaign_core::clock::Clock;
 use campaign_core::ids::CampaignId;
 use campaign_core::messages::{MESSAGE_VERSION, WorkflowState};
@@ -126,6 +130,12 @@ pub enum Task {
     Validate,
     Dispatch,
     Progress,
+    /// The workflow's failure branch, for a permanent error: the campaign
+    /// is marked failed (a finished campaign is left as it is).
+    Fail,
+    /// The failure branch for anything else (an outage): an active campaign
+    /// is paused, so the resume runbook can carry it on.
+    Pause,
 }
 
 /// The task's input.
@@ -133,6 +143,9 @@ pub enum Task {
 pub struct Request {
     pub task: Task,
     pub state: StateRef,
+    /// The caught error (`{"Error", "Cause"}`) for `fail` and `pause`.
+    #[serde(default)]
+    pub error: Option<serde_json::Value>,
 }
 
 /// The part of a `WorkflowInput` or `WorkflowState` the tasks read.
@@ -196,7 +209,35 @@ async fn run(
         Task::Validate => validate(deps, &request.state).await,
         Task::Dispatch => dispatch(deps, config, id).await,
         Task::Progress => Ok(progress(deps).run(id).await?),
+        Task::Fail | Task::Pause => stop(deps, &request).await,
     }
+}
+
+/// `fail` / `pause`: the failure branch's status change, idempotent (a
+/// retried task, or a campaign already finished or paused, changes nothing).
+async fn stop(deps: &Deps, request: &Request) -> Result<WorkflowState, FunctionError> {
+    let id = &request.state.campaign_id;
+    let campaign = load_campaign(&*deps.campaigns, id).await?;
+    // Only the error's name: a cause can carry anything.
+    let error = request
+        .error
+        .as_ref()
+        .and_then(|e| e.get("Error"))
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("unknown");
+    let action = match (request.task, campaign.status) {
+        (_, s) if s.is_finished() => None,
+        (Task::Fail, _) => Some(LifecycleAction::Fail),
+        (Task::Pause, CampaignStatus::Active) => Some(LifecycleAction::Pause),
+        _ => None,
+    };
+    if let Some(action) = action {
+        lifecycle(deps).perform(id, action, "workflow").await?;
+        tracing::warn!(campaign_id = %id, error, action = action.as_str(), "workflow failure branch");
+    } else {
+        tracing::warn!(campaign_id = %id, error, status = campaign.status.as_str(), "workflow failure branch: status left as it is");
+    }
+    Ok(progress(deps).run(id).await?)
 }
 
 fn lifecycle(deps: &Deps) -> Lifecycle<'_> {

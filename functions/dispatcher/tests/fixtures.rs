@@ -107,8 +107,16 @@ async fn given(name: &str, local: &Local) -> Config {
                 .await
                 .expect("pause");
         }
-        "progress-running.json" => {
+        "progress-running.json" | "fail-permanent-error.json" | "pause-after-outage.json" => {
             scenario::started_campaign(local, "Running", &csv3).await;
+        }
+        "fail-finished-campaign.json" => {
+            let c = scenario::started_campaign(local, "Done", &csv3).await;
+            local
+                .lifecycle()
+                .perform(&c.id, LifecycleAction::Complete, "tester")
+                .await
+                .expect("complete");
         }
         "progress-all-finished.json" => {
             scenario::started_campaign(local, "Finished", &scenario::contacts_csv(2, false)).await;
@@ -185,6 +193,24 @@ async fn then(name: &str, local: &Local, result: Result<WorkflowState, FunctionE
             let s = result.expect("dispatches");
             assert_eq!(s.dispatched, 2, "the listed number is never queued");
             assert_eq!(s.terminal_contacts, 1, "and is marked blacklisted");
+        }
+        "fail-permanent-error.json" => {
+            let s = result.expect("answers");
+            assert_eq!(s.campaign_status, CampaignStatus::Failed);
+            assert_eq!(s.phase, WorkflowPhase::Stopped);
+        }
+        "pause-after-outage.json" => {
+            let s = result.expect("answers");
+            assert_eq!(s.campaign_status, CampaignStatus::Paused);
+            assert_eq!(s.phase, WorkflowPhase::Paused);
+        }
+        "fail-finished-campaign.json" => {
+            let s = result.expect("answers");
+            assert_eq!(
+                s.campaign_status,
+                CampaignStatus::Completed,
+                "left as it is"
+            );
         }
         "dispatch-paused-campaign.json" => {
             let s = result.expect("answers");

@@ -77,6 +77,12 @@ pub async fn build(options: ServeOptions) -> anyhow::Result<Server> {
         .await
         .with_context(|| format!("cannot listen on {}", options.addr))?;
     let addr = listener.local_addr()?;
+    // Development tokens and a simulated carrier: this server is for the
+    // local machine only.
+    anyhow::ensure!(
+        addr.ip().is_loopback(),
+        "campaign serve listens on a loopback address only (127.0.0.1 or ::1), not {addr}"
+    );
     let config = LocalConfig {
         seed: options.seed,
         dispatch_interval_secs: options.dispatch_interval_secs,

@@ -14,8 +14,9 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
 use serde::{Deserialize, Serialize};
@@ -171,6 +172,27 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
+/// One log line per request: method, route pattern (never the raw path,
+/// which may carry a phone number), status and time taken.
+async fn log_request(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "(no route)".into());
+    let started = std::time::Instant::now();
+    let response = next.run(request).await;
+    let status = response.status().as_u16();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if status >= 500 {
+        tracing::error!(%method, route, status, elapsed_ms, "request");
+    } else {
+        tracing::info!(%method, route, status, elapsed_ms, "request");
+    }
+    response
+}
+
 /// The API on `state`.
 pub fn router(state: Arc<ApiState>) -> Router {
     let json_limit = DefaultBodyLimit::max(state.config.max_json_bytes);
@@ -243,5 +265,6 @@ pub fn router(state: Arc<ApiState>) -> Router {
     api.merge(files)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(log_request))
         .with_state(state)
 }

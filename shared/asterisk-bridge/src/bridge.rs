@@ -6,7 +6,9 @@
 //!   call id ([`channel_id_for`]) and originated with `originateWithId`, so
 //!   Asterisk refuses a second channel with that id (409). A command for a
 //!   call this bridge is already running is answered as a duplicate at
-//!   once. Across hosts (SQS may deliver a command twice, to two hosts), a
+//!   once; a call placed before (by any host, even one that has ended) is
+//!   remembered by a seen mark `bridge-placed/<call id>` in the counters
+//!   (kept `claim_ttl_secs`). Across hosts (SQS may deliver a command twice, to two hosts), a
 //!   claim is taken first: a `Counters` slot of limit 1 in scope
 //!   `bridge-originate/<call id>`, held by this host (renewable by it, so
 //!   its own redelivery after a transient failure goes on; released when
@@ -100,6 +102,14 @@ pub fn channel_id_for(call_id: &CallId) -> String {
 fn claim_scope(call_id: &CallId) -> String {
     format!("bridge-originate/{call_id}")
 }
+
+fn placed_key(call_id: &CallId) -> String {
+    format!("bridge-placed/{call_id}")
+}
+
+/// How long an actor waits without any input before it checks its channel
+/// with ARI (a lost `ChannelDestroyed` cannot keep a call open for ever).
+const RECHECK: Duration = Duration::from_secs(60);
 
 #[derive(Debug)]
 enum Input {
@@ -284,6 +294,16 @@ impl Bridge {
             )));
         }
         let now = s.clock.now();
+        // Placed before (by any host, even if that call is over): never again.
+        let placed = placed_key(&command.call_id);
+        if s
+            .counters
+            .seen(&placed, now)
+            .await
+            .map_err(|e| TelephonyError::Unavailable(format!("claim: {e}")))?
+        {
+            return Ok(duplicate);
+        }
         let scope = claim_scope(&command.call_id);
         let claimed = s
             .counters
@@ -314,6 +334,19 @@ impl Bridge {
         match s.ari.originate(&request).await {
             Ok(_) => {
                 s.originated.fetch_add(1, Ordering::SeqCst);
+                if let Err(e) = s
+                    .counters
+                    .mark_seen(
+                        &placed,
+                        now,
+                        chrono::Duration::seconds(s.settings.claim_ttl_secs),
+                    )
+                    .await
+                {
+                    // The claim still stops other hosts; only this host's
+                    // redelivery after the call ends could dial again.
+                    tracing::warn!(call_id = %command.call_id, error = %e, "could not mark the call placed");
+                }
                 if s.settings.amd_context.is_some()
                     && let Err(e) = s.ari.subscribe_channel(&s.settings.app, &channel).await
                 {
@@ -490,7 +523,11 @@ impl Actor {
             self.handle(input).await;
         }
         while !self.session.is_ended() {
-            let Some(input) = rx.recv().await else { break };
+            let input = match tokio::time::timeout(RECHECK, rx.recv()).await {
+                Ok(Some(input)) => input,
+                Ok(None) => break,
+                Err(_) => Input::Reconcile,
+            };
             self.handle(input).await;
         }
         self.bridge.forget(&self.channel);

@@ -117,8 +117,9 @@ pub async fn run(bridge: Bridge, backoff: Backoff, mut stop: watch::Receiver<boo
 
 /// Sleeps `delay`; true when `stop` turned true meanwhile.
 async fn wait_or_stop(stop: &mut watch::Receiver<bool>, delay: Duration) -> bool {
-    tokio::select! {
-        _ = tokio::time::sleep(delay) => *stop.borrow(),
-        r = stop.changed() => r.is_err() || *stop.borrow(),
-    }
+    let closed = tokio::select! {
+        _ = tokio::time::sleep(delay) => false,
+        r = stop.changed() => r.is_err(),
+    };
+    closed || *stop.borrow()
 }

@@ -353,7 +353,7 @@ async fn unanswered(cause: u16, expected: CallOutcome) {
     let (events, donations, optouts) = h.finished(&cmd.call_id).await;
     assert_eq!(
         kinds(&events),
-        ["dialling", "ringing", &format!("ended {expected}")]
+        ["dialling", "ringing", format!("ended {expected}").as_str()]
     );
     assert_eq!(end_of(&events), (expected, Some(cause), 0));
     assert_eq!((donations, optouts), (0, 0));

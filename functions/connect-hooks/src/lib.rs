@@ -311,7 +311,11 @@ fn next_for(digit: &str) -> &'static str {
 }
 
 /// The Lambda handler: never fails; a problem becomes a safe answer.
-pub async fn handler(deps: &Deps, _config: &Config, event: LambdaEvent<Value>) -> Result<Answer, FunctionError> {
+pub async fn handler(
+    deps: &Deps,
+    _config: &Config,
+    event: LambdaEvent<Value>,
+) -> Result<Answer, FunctionError> {
     let span = lambda_kit::invocation_span(FUNCTION, &event.context);
     let payload = event.payload;
     async move {
@@ -380,7 +384,11 @@ async fn stored_contact(deps: &Deps, ids: &CallIds) -> Result<Option<Contact>, H
 }
 
 /// The customer's number: endpoint, attribute, or the stored contact's.
-async fn phone_of(deps: &Deps, event: &ConnectEvent, ids: &CallIds) -> Result<Option<PhoneNumber>, HookError> {
+async fn phone_of(
+    deps: &Deps,
+    event: &ConnectEvent,
+    ids: &CallIds,
+) -> Result<Option<PhoneNumber>, HookError> {
     if let Some(p) = event.customer_phone() {
         return Ok(Some(p));
     }
@@ -403,7 +411,10 @@ async fn check_blacklist(deps: &Deps, event: &ConnectEvent) -> Result<Answer, Ho
 
 async fn lookup(deps: &Deps, event: &ConnectEvent) -> Result<Answer, HookError> {
     let ids = ids(event);
-    let campaign_id = ids.campaign.clone().ok_or(HookError::Missing("campaign_id"))?;
+    let campaign_id = ids
+        .campaign
+        .clone()
+        .ok_or(HookError::Missing("campaign_id"))?;
     let campaign = bounded(deps.campaigns.get(&campaign_id)).await?;
     let contact = stored_contact(deps, &ids).await?;
     let phone = match event.customer_phone() {
@@ -441,8 +452,14 @@ async fn call_context(
 ) -> Result<(CallId, CampaignId, ContactId, PhoneNumber), HookError> {
     let ids = ids(event);
     let call = ids.call.clone().ok_or(HookError::Missing("call_id"))?;
-    let campaign = ids.campaign.clone().ok_or(HookError::Missing("campaign_id"))?;
-    let contact = ids.contact.clone().ok_or(HookError::Missing("contact_id"))?;
+    let campaign = ids
+        .campaign
+        .clone()
+        .ok_or(HookError::Missing("campaign_id"))?;
+    let contact = ids
+        .contact
+        .clone()
+        .ok_or(HookError::Missing("contact_id"))?;
     let phone = phone_of(deps, event, &ids)
         .await?
         .ok_or(HookError::Missing("number"))?;
@@ -501,7 +518,14 @@ async fn key_press(deps: &Deps, event: &ConnectEvent) -> Result<Answer, HookErro
                 Some(call) => format!("{call}-optout"),
                 None => format!(
                     "connect-{}-optout",
-                    clean(event.details.contact_data.contact_id.as_deref().unwrap_or("unknown"))
+                    clean(
+                        event
+                            .details
+                            .contact_data
+                            .contact_id
+                            .as_deref()
+                            .unwrap_or("unknown")
+                    )
                 ),
             },
             phone_number: phone.clone(),

@@ -37,7 +37,10 @@ fn the_sample_flow_is_connected_and_uses_only_known_hooks() {
         }
     }
     for t in &targets {
-        assert!(ids.contains(t), "a transition leads to {t}, which is not in the flow");
+        assert!(
+            ids.contains(t),
+            "a transition leads to {t}, which is not in the flow"
+        );
     }
 
     let known = ["check_blacklist", "lookup", "key_press", "record_outcome"];
@@ -58,18 +61,33 @@ fn the_sample_flow_is_connected_and_uses_only_known_hooks() {
             Some("InvokeLambdaFunction") => {
                 let p = &a["Parameters"];
                 assert_eq!(p["ResponseValidation"]["ResponseType"], "STRING_MAP");
-                assert!(p["InvocationTimeLimitSeconds"].as_str().unwrap().parse::<u32>().unwrap() <= 8);
-                let action = p["LambdaInvocationAttributes"]["action"].as_str().expect("action");
+                assert!(
+                    p["InvocationTimeLimitSeconds"]
+                        .as_str()
+                        .unwrap()
+                        .parse::<u32>()
+                        .unwrap()
+                        <= 8
+                );
+                let action = p["LambdaInvocationAttributes"]["action"]
+                    .as_str()
+                    .expect("action");
                 assert!(known.contains(&action), "unknown hook action {action}");
                 used.insert(action);
             }
             Some("Compare") => {
                 let v = a["Parameters"]["ComparisonValue"].as_str().unwrap();
-                let key = v.strip_prefix("$.External.").expect("compares a hook answer");
+                let key = v
+                    .strip_prefix("$.External.")
+                    .expect("compares a hook answer");
                 assert!(answered.contains(&key), "the hooks never answer {key}");
             }
             _ => {}
         }
     }
-    assert_eq!(used.len(), known.len(), "the flow uses every hook: {used:?}");
+    assert_eq!(
+        used.len(),
+        known.len(),
+        "the flow uses every hook: {used:?}"
+    );
 }

@@ -85,7 +85,8 @@ fn published(local: &Local) -> (Vec<CallEventKind>, usize, Vec<BusEvent>) {
 fn valid_values(answer: &Answer) {
     for (k, v) in answer {
         assert!(
-            v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            v.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
             "{k}={v:?} holds a character Connect refuses"
         );
     }
@@ -112,7 +113,9 @@ async fn every_fixture_gets_its_answer_and_its_events() {
             "check-blacklist-listed.json" => {
                 assert_eq!(get("blacklisted"), Some("true"));
             }
-            "lookup.json" | "lookup-missing-endpoint.json" | "lookup-attributes-not-strings.json" => {
+            "lookup.json"
+            | "lookup-missing-endpoint.json"
+            | "lookup-attributes-not-strings.json" => {
                 assert_eq!(get("status"), Some("ok"), "{name}");
                 assert_eq!(get("campaign_found"), Some("true"), "{name}");
                 assert_eq!(get("campaign_status"), Some("active"), "{name}");
@@ -213,20 +216,34 @@ impl BlacklistStore for HangingBlacklist {
     async fn add(&self, e: &BlacklistEntry) -> PortResult<bool> {
         self.0.add(e).await
     }
-    async fn remove(&self, p: &PhoneNumber, by: &str, at: chrono::DateTime<chrono::Utc>) -> PortResult<bool> {
+    async fn remove(
+        &self,
+        p: &PhoneNumber,
+        by: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> PortResult<bool> {
         self.0.remove(p, by, at).await
     }
     async fn get(&self, _p: &PhoneNumber) -> PortResult<Option<BlacklistEntry>> {
         tokio::time::sleep(Duration::from_secs(3600)).await;
         Ok(None)
     }
-    async fn contains_any(&self, p: &[PhoneNumber]) -> PortResult<std::collections::HashSet<PhoneNumber>> {
+    async fn contains_any(
+        &self,
+        p: &[PhoneNumber],
+    ) -> PortResult<std::collections::HashSet<PhoneNumber>> {
         self.0.contains_any(p).await
     }
-    async fn history(&self, p: &PhoneNumber) -> PortResult<Vec<campaign_core::blacklist::BlacklistChange>> {
+    async fn history(
+        &self,
+        p: &PhoneNumber,
+    ) -> PortResult<Vec<campaign_core::blacklist::BlacklistChange>> {
         self.0.history(p).await
     }
-    async fn list(&self, page: campaign_core::ports::PageRequest) -> PortResult<campaign_core::ports::Page<BlacklistEntry>> {
+    async fn list(
+        &self,
+        page: campaign_core::ports::PageRequest,
+    ) -> PortResult<campaign_core::ports::Page<BlacklistEntry>> {
         self.0.list(page).await
     }
 }
@@ -249,5 +266,9 @@ async fn a_hanging_dependency_gets_the_safe_answer_within_connects_limit() {
     assert_eq!(answer.get("status").map(String::as_str), Some("error"));
     assert_eq!(answer.get("next").map(String::as_str), Some("opt_out"));
     // Each answer came after one downstream time-out, far inside 8 s.
-    assert!(start.elapsed() <= Duration::from_secs(5), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() <= Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
 }

@@ -231,8 +231,12 @@ impl AriClient {
     }
 
     pub async fn get_channel(&self, channel_id: &str) -> Result<Value, AriError> {
-        self.call(Method::GET, &format!("/channels/{}", encode(channel_id)), None)
-            .await
+        self.call(
+            Method::GET,
+            &format!("/channels/{}", encode(channel_id)),
+            None,
+        )
+        .await
     }
 
     /// Hangs up with `normal` clearing; a channel already gone is not an error.
@@ -250,7 +254,12 @@ impl AriClient {
         }
     }
 
-    pub async fn play(&self, channel_id: &str, playback_id: &str, media: &str) -> Result<(), AriError> {
+    pub async fn play(
+        &self,
+        channel_id: &str,
+        playback_id: &str,
+        media: &str,
+    ) -> Result<(), AriError> {
         self.call(
             Method::POST,
             &format!(
@@ -266,14 +275,22 @@ impl AriClient {
     }
 
     pub async fn get_playback(&self, playback_id: &str) -> Result<Value, AriError> {
-        self.call(Method::GET, &format!("/playbacks/{}", encode(playback_id)), None)
-            .await
+        self.call(
+            Method::GET,
+            &format!("/playbacks/{}", encode(playback_id)),
+            None,
+        )
+        .await
     }
 
     /// Stops a playback; one already finished is not an error.
     pub async fn stop_playback(&self, playback_id: &str) -> Result<(), AriError> {
         match self
-            .call(Method::DELETE, &format!("/playbacks/{}", encode(playback_id)), None)
+            .call(
+                Method::DELETE,
+                &format!("/playbacks/{}", encode(playback_id)),
+                None,
+            )
             .await
         {
             Ok(_) | Err(AriError::NotFound(_)) => Ok(()),
@@ -298,6 +315,8 @@ impl AriClient {
     }
 
     pub async fn ping(&self) -> Result<(), AriError> {
-        self.call(Method::GET, "/asterisk/ping", None).await.map(|_| ())
+        self.call(Method::GET, "/asterisk/ping", None)
+            .await
+            .map(|_| ())
     }
 }

@@ -296,8 +296,7 @@ impl Bridge {
         let now = s.clock.now();
         // Placed before (by any host, even if that call is over): never again.
         let placed = placed_key(&command.call_id);
-        if s
-            .counters
+        if s.counters
             .seen(&placed, now)
             .await
             .map_err(|e| TelephonyError::Unavailable(format!("claim: {e}")))?
@@ -468,10 +467,14 @@ impl Telephony for Bridge {
     /// Hangs the call up (normal clearing); a call that is over is not an error.
     async fn hang_up(&self, call_id: &CallId) -> Result<(), TelephonyError> {
         let channel = channel_id_for(call_id);
-        self.shared.ari.hang_up(&channel).await.map_err(|e| match e {
-            AriError::Unavailable(m) => TelephonyError::Unavailable(m),
-            other => TelephonyError::Rejected(other.to_string()),
-        })
+        self.shared
+            .ari
+            .hang_up(&channel)
+            .await
+            .map_err(|e| match e {
+                AriError::Unavailable(m) => TelephonyError::Unavailable(m),
+                other => TelephonyError::Rejected(other.to_string()),
+            })
     }
 }
 
@@ -550,12 +553,18 @@ impl Actor {
 
     fn on_event(&mut self, event: AriEvent, now: chrono::DateTime<chrono::Utc>) -> Vec<Step> {
         match event {
-            AriEvent::StateChange { state, .. } if state == "Ringing" => {
-                self.session.ringing(now).map(Step::Publish).into_iter().collect()
-            }
-            AriEvent::Dial { dialstatus, .. } if dialstatus == "RINGING" => {
-                self.session.ringing(now).map(Step::Publish).into_iter().collect()
-            }
+            AriEvent::StateChange { state, .. } if state == "Ringing" => self
+                .session
+                .ringing(now)
+                .map(Step::Publish)
+                .into_iter()
+                .collect(),
+            AriEvent::Dial { dialstatus, .. } if dialstatus == "RINGING" => self
+                .session
+                .ringing(now)
+                .map(Step::Publish)
+                .into_iter()
+                .collect(),
             AriEvent::StasisStart { args, .. } => {
                 // The AMD dialplan enters Stasis with `amd,<AMDSTATUS>`.
                 if args.first().is_some_and(|a| a == "amd")

@@ -144,7 +144,10 @@ mod tests {
         assert_eq!(config.ari_url, "http://127.0.0.1:8088/ari");
         assert_eq!(config.settings.amd_context.as_deref(), Some("campaign-amd"));
         for name in asked.borrow().iter() {
-            assert!(ENV_VARS.contains(&name.as_str()), "{name} is not in ENV_VARS");
+            assert!(
+                ENV_VARS.contains(&name.as_str()),
+                "{name} is not in ENV_VARS"
+            );
         }
     }
 

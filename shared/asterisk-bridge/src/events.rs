@@ -8,21 +8,33 @@ use serde_json::Value;
 pub enum AriEvent {
     /// The channel entered the Stasis app (it was answered); `args` are the
     /// app arguments (the AMD dialplan passes `amd,<AMDSTATUS>`).
-    StasisStart { channel_id: String, args: Vec<String> },
+    StasisStart {
+        channel_id: String,
+        args: Vec<String>,
+    },
     /// `ChannelStateChange`: e.g. `Ringing`, `Up`.
-    StateChange { channel_id: String, state: String },
+    StateChange {
+        channel_id: String,
+        state: String,
+    },
     /// `Dial`: the progress of the originated channel (`peer`).
     Dial {
         channel_id: String,
         dialstatus: String,
     },
-    Dtmf { channel_id: String, digit: char },
+    Dtmf {
+        channel_id: String,
+        digit: char,
+    },
     PlaybackFinished {
         playback_id: String,
         channel_id: Option<String>,
     },
     /// The channel is gone, with its Q.850 cause.
-    Destroyed { channel_id: String, cause: u16 },
+    Destroyed {
+        channel_id: String,
+        cause: u16,
+    },
     Other(String),
 }
 

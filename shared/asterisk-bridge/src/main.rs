@@ -76,13 +76,12 @@ async fn main() -> anyhow::Result<()> {
     );
 
     let (stop_tx, stop) = watch::channel(false);
-    let events = tokio::spawn(stream::run(bridge.clone(), Backoff::default(), stop.clone()));
-    let health = tokio::spawn(health::run(
+    let events = tokio::spawn(stream::run(
         bridge.clone(),
-        counters,
-        clock,
+        Backoff::default(),
         stop.clone(),
     ));
+    let health = tokio::spawn(health::run(bridge.clone(), counters, clock, stop.clone()));
     if !bridge.wait_connected(Duration::from_secs(60)).await {
         tracing::warn!("ARI event stream not connected yet; commands wait until it is");
     }

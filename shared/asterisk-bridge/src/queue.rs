@@ -133,7 +133,11 @@ pub async fn run(
                 let command = match decode(kind, m.body().unwrap_or_default()) {
                     Ok(c) => c,
                     Err(e) => {
-                        tracing::error!(message_id = m.message_id(), error = e, "unreadable command left for the dead-letter queue");
+                        tracing::error!(
+                            message_id = m.message_id(),
+                            error = e,
+                            "unreadable command left for the dead-letter queue"
+                        );
                         return;
                     }
                 };
@@ -158,7 +162,11 @@ pub async fn run(
                         .map_err(|e| aws_sdk_sqs::error::DisplayErrorContext(e).to_string()),
                 };
                 if let Err(e) = r {
-                    tracing::warn!(message_id = m.message_id(), error = e, "could not settle a message");
+                    tracing::warn!(
+                        message_id = m.message_id(),
+                        error = e,
+                        "could not settle a message"
+                    );
                 }
             }
         });

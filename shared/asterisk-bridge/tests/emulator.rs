@@ -59,7 +59,11 @@ async fn a_queued_command_is_dialled_and_deleted_and_a_bad_one_is_left() {
         Arc::new(PlainMedia),
     );
     let (stop_tx, stop) = watch::channel(false);
-    tokio::spawn(stream::run(bridge.clone(), Backoff::default(), stop.clone()));
+    tokio::spawn(stream::run(
+        bridge.clone(),
+        Backoff::default(),
+        stop.clone(),
+    ));
     assert!(bridge.wait_connected(Duration::from_secs(5)).await);
 
     let contact = ContactId::new("k-sqs");
@@ -101,7 +105,12 @@ async fn a_queued_command_is_dialled_and_deleted_and_a_bad_one_is_left() {
         .await
         .expect("send");
 
-    let poller = tokio::spawn(queue::run(bridge.clone(), clients.sqs.clone(), url.clone(), stop));
+    let poller = tokio::spawn(queue::run(
+        bridge.clone(),
+        clients.sqs.clone(),
+        url.clone(),
+        stop,
+    ));
     ari.wait_originated(&channel_id_for(&command.call_id)).await;
     // Give the poller a moment to settle both messages.
     let mut left = (0, 0);
@@ -131,7 +140,11 @@ async fn a_queued_command_is_dialled_and_deleted_and_a_bad_one_is_left() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert_eq!(left, (0, 1), "the good command deleted, the bad one in flight for the DLQ");
+    assert_eq!(
+        left,
+        (0, 1),
+        "the good command deleted, the bad one in flight for the DLQ"
+    );
     assert_eq!(ari.violations(), Vec::<String>::new());
     let _ = stop_tx.send(true);
     let _ = poller.await;

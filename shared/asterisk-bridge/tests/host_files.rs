@@ -20,18 +20,34 @@ fn section(text: &str, name: &str, kind: Option<&str>) -> Vec<(String, String)> 
     let mut out = Vec::new();
     let mut current: Option<String> = None;
     let mut lines = Vec::new();
-    for line in text.lines().map(|l| l.split(';').next().unwrap_or("").trim()) {
+    for line in text
+        .lines()
+        .map(|l| l.split(';').next().unwrap_or("").trim())
+    {
         if line.starts_with('[') {
             if current.as_deref() == Some(name) {
-                let matches = kind.is_none_or(|k| lines.iter().any(|(key, v): &(String, String)| key == "type" && v == k));
+                let matches = kind.is_none_or(|k| {
+                    lines
+                        .iter()
+                        .any(|(key, v): &(String, String)| key == "type" && v == k)
+                });
                 if matches && out.is_empty() {
                     out = std::mem::take(&mut lines);
                 }
             }
             lines.clear();
-            current = Some(line.trim_start_matches('[').split(']').next().unwrap_or("").to_owned());
+            current = Some(
+                line.trim_start_matches('[')
+                    .split(']')
+                    .next()
+                    .unwrap_or("")
+                    .to_owned(),
+            );
         } else if let Some((k, v)) = line.split_once('=') {
-            lines.push((k.trim().to_owned(), v.trim_start_matches('>').trim().to_owned()));
+            lines.push((
+                k.trim().to_owned(),
+                v.trim_start_matches('>').trim().to_owned(),
+            ));
         }
     }
     if current.as_deref() == Some(name) && out.is_empty() {
@@ -44,7 +60,10 @@ fn section(text: &str, name: &str, kind: Option<&str>) -> Vec<(String, String)> 
 }
 
 fn value<'a>(pairs: &'a [(String, String)], key: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
 }
 
 #[test]
@@ -55,7 +74,11 @@ fn ari_listens_on_loopback_only_and_holds_no_secret() {
     assert_eq!(value(&general, "enabled"), Some("yes"));
     let ari = file("ari.conf");
     let user = section(&ari, "@@ARI_USER@@", Some("user"));
-    assert_eq!(value(&user, "password"), Some("@@ARI_PASSWORD@@"), "only a placeholder");
+    assert_eq!(
+        value(&user, "password"),
+        Some("@@ARI_PASSWORD@@"),
+        "only a placeholder"
+    );
 }
 
 #[test]

@@ -3,10 +3,12 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use asterisk_bridge::queue::{QueueCommand, Settle, decode, handle};
+use async_trait::async_trait;
 use campaign_core::ids::{CallId, CampaignId, ContactId};
-use campaign_core::messages::{CallPurpose, HangUpCommand, MESSAGE_VERSION, Message, OriginateCommand};
+use campaign_core::messages::{
+    CallPurpose, HangUpCommand, MESSAGE_VERSION, Message, OriginateCommand,
+};
 use campaign_core::phone::PhoneNumber;
 use campaign_core::ports::{OriginateAck, Telephony, TelephonyError};
 
@@ -33,13 +35,19 @@ fn commands_are_read_by_their_attribute_or_their_shape() {
         decode(Some("originate"), &body).unwrap(),
         QueueCommand::Originate(Box::new(o.clone()))
     );
-    assert_eq!(decode(None, &body).unwrap(), QueueCommand::Originate(Box::new(o)));
+    assert_eq!(
+        decode(None, &body).unwrap(),
+        QueueCommand::Originate(Box::new(o))
+    );
     let h = HangUpCommand {
         version: MESSAGE_VERSION,
         call_id: CallId::new("k-1-a1"),
         reason: "campaign_cancelled".into(),
     };
-    assert_eq!(decode(Some("hang_up"), &h.encode()).unwrap(), QueueCommand::HangUp(h.clone()));
+    assert_eq!(
+        decode(Some("hang_up"), &h.encode()).unwrap(),
+        QueueCommand::HangUp(h.clone())
+    );
     assert_eq!(decode(None, &h.encode()).unwrap(), QueueCommand::HangUp(h));
     assert!(decode(Some("dial"), &body).is_err());
     assert!(decode(Some("originate"), "{}").is_err());
@@ -70,9 +78,21 @@ async fn results_settle_messages() {
     };
     let cases = [
         (Ok(ack.clone()), Settle::Delete),
-        (Ok(OriginateAck { duplicate: true, ..ack }), Settle::Delete),
-        (Err(TelephonyError::Throttled("full".into())), Settle::RetryAfter(Duration::from_secs(5))),
-        (Err(TelephonyError::Unavailable("down".into())), Settle::RetryAfter(Duration::from_secs(15))),
+        (
+            Ok(OriginateAck {
+                duplicate: true,
+                ..ack
+            }),
+            Settle::Delete,
+        ),
+        (
+            Err(TelephonyError::Throttled("full".into())),
+            Settle::RetryAfter(Duration::from_secs(5)),
+        ),
+        (
+            Err(TelephonyError::Unavailable("down".into())),
+            Settle::RetryAfter(Duration::from_secs(15)),
+        ),
         (Err(TelephonyError::Rejected("bad".into())), Settle::Delete),
     ];
     for (result, expected) in cases {

@@ -257,7 +257,13 @@ async fn given_an_answered_call_when_1_is_pressed_then_a_donation_and_the_call_e
     let (events, donations, optouts) = h.finished(&cmd.call_id).await;
     assert_eq!(
         kinds(&events),
-        ["dialling", "ringing", "answered", "key 1", "ended converted"]
+        [
+            "dialling",
+            "ringing",
+            "answered",
+            "key 1",
+            "ended converted"
+        ]
     );
     assert_eq!((donations, optouts), (1, 0));
     assert_eq!(end_of(&events).1, Some(16));
@@ -280,7 +286,13 @@ async fn given_an_answered_call_when_9_is_pressed_then_an_opt_out_and_an_immedia
     let (events, donations, optouts) = h.finished(&cmd.call_id).await;
     assert_eq!(
         kinds(&events),
-        ["dialling", "ringing", "answered", "key 9", "ended opted_out"]
+        [
+            "dialling",
+            "ringing",
+            "answered",
+            "key 9",
+            "ended opted_out"
+        ]
     );
     assert_eq!((donations, optouts), (0, 1));
     // Nothing else was played after the 9: the call ended at once.
@@ -412,7 +424,13 @@ async fn given_the_websocket_drops_mid_call_then_the_bridge_reconnects_and_the_c
     let (events, donations, _) = h.finished(&cmd.call_id).await;
     assert_eq!(
         kinds(&events),
-        ["dialling", "ringing", "answered", "key 1", "ended converted"]
+        [
+            "dialling",
+            "ringing",
+            "answered",
+            "key 1",
+            "ended converted"
+        ]
     );
     assert_eq!(donations, 1);
     h.assert_no_violations();
@@ -530,7 +548,8 @@ async fn given_amd_when_a_machine_answers_then_the_ivr_does_not_run_and_the_call
         })
         .await;
     h.ari.ring(&ch);
-    h.ari.answer(&ch, Some(vec!["amd".into(), "MACHINE".into()]));
+    h.ari
+        .answer(&ch, Some(vec!["amd".into(), "MACHINE".into()]));
     h.ari.wait_hangup(&ch).await;
     let (events, _, _) = h.finished(&cmd.call_id).await;
     assert_eq!(kinds(&events), ["dialling", "ringing", "ended no_answer"]);
@@ -550,11 +569,19 @@ async fn the_double_refuses_requests_and_events_outside_the_description() {
     };
     // Valid.
     assert!(
-        spec.check_request("POST", "/channels/c-1", &q(&[("endpoint", "PJSIP/1@t")]), None)
-            .is_ok()
+        spec.check_request(
+            "POST",
+            "/channels/c-1",
+            &q(&[("endpoint", "PJSIP/1@t")]),
+            None
+        )
+        .is_ok()
     );
     // A required parameter missing, an unknown one, a bad type, a bad enum value.
-    assert!(spec.check_request("POST", "/channels/c-1", &[], None).is_err());
+    assert!(
+        spec.check_request("POST", "/channels/c-1", &[], None)
+            .is_err()
+    );
     assert!(
         spec.check_request(
             "POST",
@@ -578,7 +605,10 @@ async fn the_double_refuses_requests_and_events_outside_the_description() {
             .is_err()
     );
     // A method or path that does not exist.
-    assert!(spec.check_request("PUT", "/channels/c-1", &[], None).is_err());
+    assert!(
+        spec.check_request("PUT", "/channels/c-1", &[], None)
+            .is_err()
+    );
     assert!(spec.check_request("GET", "/calls", &[], None).is_err());
     // An event without a required field.
     assert!(

@@ -56,12 +56,17 @@ impl ConnectConfig {
                 "CONNECT_REQUESTS_PER_SECOND",
                 DEFAULT_REQUESTS_PER_SECOND,
             )?,
-            answering_machine_detection: parsed(lookup, "CONNECT_ANSWERING_MACHINE_DETECTION", false)?,
+            answering_machine_detection: parsed(
+                lookup,
+                "CONNECT_ANSWERING_MACHINE_DETECTION",
+                false,
+            )?,
             connect_campaign_id: optional("CONNECT_CAMPAIGN_ID"),
         };
         if config.source_phone_number.is_none() && config.queue_id.is_none() {
             return Err(FunctionError::Config(
-                "set CONNECT_SOURCE_PHONE_NUMBER or CONNECT_QUEUE_ID: Connect needs a caller id".into(),
+                "set CONNECT_SOURCE_PHONE_NUMBER or CONNECT_QUEUE_ID: Connect needs a caller id"
+                    .into(),
             ));
         }
         if config.requests_per_second == 0 {

@@ -83,9 +83,7 @@ where
             Some("ThrottlingException" | "TooManyRequestsException" | "Throttling") => {
                 TelephonyError::Throttled(text)
             }
-            Some("AccessDeniedException" | "ValidationException") => {
-                TelephonyError::Rejected(text)
-            }
+            Some("AccessDeniedException" | "ValidationException") => TelephonyError::Rejected(text),
             _ => TelephonyError::Unavailable(text),
         },
     }
@@ -238,9 +236,11 @@ impl Telephony for ConnectTelephony {
             Err(e) => match e.as_service_error().and_then(|s| s.code()) {
                 // Already over: not an error.
                 Some("ContactNotFoundException" | "ResourceNotFoundException") => Ok(()),
-                Some("ThrottlingException" | "LimitExceededException") => Err(
-                    TelephonyError::Throttled(aws_sdk_connect::error::DisplayErrorContext(&e).to_string()),
-                ),
+                Some("ThrottlingException" | "LimitExceededException") => {
+                    Err(TelephonyError::Throttled(
+                        aws_sdk_connect::error::DisplayErrorContext(&e).to_string(),
+                    ))
+                }
                 _ => Err(TelephonyError::Unavailable(
                     aws_sdk_connect::error::DisplayErrorContext(&e).to_string(),
                 )),

@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use aws_sdk_connect::error::ErrorMetadata;
 use aws_sdk_connect::operation::start_outbound_voice_contact::{
-    StartOutboundVoiceContactError, StartOutboundVoiceContactInput,
-    StartOutboundVoiceContactOutput,
+    StartOutboundVoiceContactError, StartOutboundVoiceContactInput, StartOutboundVoiceContactOutput,
 };
 use aws_sdk_connect::operation::stop_contact::StopContactOutput;
 use aws_sdk_connect::types::TrafficType;
@@ -74,7 +73,11 @@ fn command(contact: &str) -> OriginateCommand {
 }
 
 fn started(id: &'static str) -> impl Fn() -> StartOutboundVoiceContactOutput + Send + Sync {
-    move || StartOutboundVoiceContactOutput::builder().contact_id(id).build()
+    move || {
+        StartOutboundVoiceContactOutput::builder()
+            .contact_id(id)
+            .build()
+    }
 }
 
 #[tokio::test]
@@ -97,8 +100,16 @@ async fn given_a_call_then_the_request_carries_flow_caller_token_timeout_and_ids
     assert_eq!(req.contact_flow_id(), Some("flow-1"));
     assert_eq!(req.destination_phone_number(), Some("+972501234567"));
     assert_eq!(req.source_phone_number(), Some("+97235551234"));
-    assert_eq!(req.client_token(), Some("k-1-a2"), "ClientToken = call attempt id");
-    assert_eq!(req.ring_timeout_in_seconds(), Some(60), "clamped to Connect's 60 s");
+    assert_eq!(
+        req.client_token(),
+        Some("k-1-a2"),
+        "ClientToken = call attempt id"
+    );
+    assert_eq!(
+        req.ring_timeout_in_seconds(),
+        Some(60),
+        "clamped to Connect's 60 s"
+    );
     assert_eq!(req.traffic_type(), Some(&TrafficType::General));
     assert!(req.answer_machine_detection_config().is_none());
     let attrs = req.attributes().expect("attributes");
@@ -164,7 +175,9 @@ async fn connect_errors_map_to_the_ports_errors() {
             "limit exceeded",
             || {
                 StartOutboundVoiceContactError::LimitExceededException(
-                    LimitExceededException::builder().message("too many calls").build(),
+                    LimitExceededException::builder()
+                        .message("too many calls")
+                        .build(),
                 )
             },
             |e| matches!(e, TelephonyError::Throttled(_)),
@@ -173,7 +186,9 @@ async fn connect_errors_map_to_the_ports_errors() {
             "destination not allowed",
             || {
                 StartOutboundVoiceContactError::DestinationNotAllowedException(
-                    DestinationNotAllowedException::builder().message("no").build(),
+                    DestinationNotAllowedException::builder()
+                        .message("no")
+                        .build(),
                 )
             },
             |e| matches!(e, TelephonyError::Rejected(_)),
@@ -182,7 +197,9 @@ async fn connect_errors_map_to_the_ports_errors() {
             "outbound not permitted",
             || {
                 StartOutboundVoiceContactError::OutboundContactNotPermittedException(
-                    OutboundContactNotPermittedException::builder().message("no").build(),
+                    OutboundContactNotPermittedException::builder()
+                        .message("no")
+                        .build(),
                 )
             },
             |e| matches!(e, TelephonyError::Rejected(_)),
@@ -249,8 +266,12 @@ async fn the_shared_rate_holds_across_instances_and_a_full_second_is_throttled()
         .with_shared_rate(counters.clone(), clock.clone(), Duration::from_millis(300))
     };
     let (a, b) = (make(), make());
-    a.originate(&command("a-1")).await.expect("first of the second");
-    b.originate(&command("b-1")).await.expect("second of the second");
+    a.originate(&command("a-1"))
+        .await
+        .expect("first of the second");
+    b.originate(&command("b-1"))
+        .await
+        .expect("second of the second");
     assert!(matches!(
         a.originate(&command("a-2")).await,
         Err(TelephonyError::Throttled(_))
@@ -272,7 +293,9 @@ async fn a_hang_up_stops_the_contact_this_process_started() {
     let start = mock!(aws_sdk_connect::Client::start_outbound_voice_contact)
         .then_output(started("contact-9"));
     let stop = mock!(aws_sdk_connect::Client::stop_contact)
-        .match_requests(|req| req.contact_id() == Some("contact-9") && req.instance_id() == Some("inst-1"))
+        .match_requests(|req| {
+            req.contact_id() == Some("contact-9") && req.instance_id() == Some("inst-1")
+        })
         .then_output(|| StopContactOutput::builder().build());
     let connect = ConnectTelephony::new(client(&[&start, &stop]), config());
     let cmd = command("k-9");

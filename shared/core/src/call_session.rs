@@ -385,7 +385,9 @@ mod tests {
     fn given_the_standard_flow_when_1_is_pressed_then_a_donation_and_a_converted_end() {
         let mut s = CallSession::new(command(Some(IvrFlow::standard("sound:hello"))));
         let steps = s.answered(t0());
-        assert!(matches!(&steps[1], Step::Do(IvrCommand::Play { audio }) if audio == "sound:hello"));
+        assert!(
+            matches!(&steps[1], Step::Do(IvrCommand::Play { audio }) if audio == "sound:hello")
+        );
         s.playback_finished(t0());
         s.playback_finished(t0());
         let steps = s.digit('1', t0());
@@ -415,7 +417,10 @@ mod tests {
     fn given_an_answered_call_when_the_line_drops_mid_ivr_then_it_is_disconnected() {
         let mut s = CallSession::new(command(Some(IvrFlow::standard("sound:hello"))));
         s.answered(t0());
-        assert_eq!(outcome(s.ended(Some(16), t0())).0, CallOutcome::Disconnected);
+        assert_eq!(
+            outcome(s.ended(Some(16), t0())).0,
+            CallOutcome::Disconnected
+        );
     }
 
     #[test]

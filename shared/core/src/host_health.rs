@@ -77,7 +77,10 @@ pub async fn report(
 /// The fleet's load in the last complete window: mean CPU and memory of
 /// the hosts that reported, their channels summed. `None` when no host
 /// reported (no telephony host is up, or none has reported yet).
-pub async fn fleet_load(counters: &dyn Counters, now: DateTime<Utc>) -> PortResult<Option<HostLoad>> {
+pub async fn fleet_load(
+    counters: &dyn Counters,
+    now: DateTime<Utc>,
+) -> PortResult<Option<HostLoad>> {
     let w = window(now) - 1;
     let hosts = counters.get(&key(w, "hosts")).await?;
     if hosts <= 0 {

@@ -241,7 +241,12 @@ impl AriDouble {
     }
 
     /// Waits for the `n`-th request (1-based) matching `pred`.
-    pub async fn wait_request(&self, what: &str, n: usize, pred: impl Fn(&Recorded) -> bool) -> Recorded {
+    pub async fn wait_request(
+        &self,
+        what: &str,
+        n: usize,
+        pred: impl Fn(&Recorded) -> bool,
+    ) -> Recorded {
         self.wait_until(what, |s| {
             s.requests.iter().filter(|r| pred(r)).nth(n - 1).cloned()
         })
@@ -564,7 +569,11 @@ impl Server {
         }
         if !auth_ok {
             self.violation(format!("{method} {full_path}: no or wrong credentials"));
-            return finish(self, record, error(StatusCode::UNAUTHORIZED, "authentication required"));
+            return finish(
+                self,
+                record,
+                error(StatusCode::UNAUTHORIZED, "authentication required"),
+            );
         }
         let (op, vars) = match self
             .spec

@@ -179,7 +179,10 @@ impl Spec {
                 .iter()
                 .find(|p| p.name == *name && p.kind == "query")
             else {
-                return Err(format!("{} ({}) has no query parameter {name:?}", op.nickname, op.path));
+                return Err(format!(
+                    "{} ({}) has no query parameter {name:?}",
+                    op.nickname, op.path
+                ));
             };
             let count = seen.entry(p.name.as_str()).or_default();
             *count += 1;
@@ -193,24 +196,36 @@ impl Spec {
             };
             for v in values {
                 if !type_ok(&p.data_type, v) {
-                    return Err(format!("{}: {name}={v:?} is not a {}", op.nickname, p.data_type));
+                    return Err(format!(
+                        "{}: {name}={v:?} is not a {}",
+                        op.nickname, p.data_type
+                    ));
                 }
                 if let Some(allowed) = &p.allowed
                     && !allowed.iter().any(|a| a == v)
                 {
-                    return Err(format!("{}: {name}={v:?} is not one of {allowed:?}", op.nickname));
+                    return Err(format!(
+                        "{}: {name}={v:?} is not one of {allowed:?}",
+                        op.nickname
+                    ));
                 }
             }
         }
         for p in op.params.iter().filter(|p| p.required && p.kind == "query") {
             if !seen.contains_key(p.name.as_str()) {
-                return Err(format!("{}: required parameter {} is missing", op.nickname, p.name));
+                return Err(format!(
+                    "{}: required parameter {} is missing",
+                    op.nickname, p.name
+                ));
             }
         }
         match body {
             None => {
                 if let Some(p) = op.params.iter().find(|p| p.required && p.kind == "body") {
-                    return Err(format!("{}: required body {} is missing", op.nickname, p.name));
+                    return Err(format!(
+                        "{}: required body {} is missing",
+                        op.nickname, p.name
+                    ));
                 }
             }
             Some(b) => {
@@ -219,7 +234,10 @@ impl Spec {
                 };
                 for key in obj.keys() {
                     if !op.params.iter().any(|p| p.kind == "body" && p.name == *key) {
-                        return Err(format!("{}: the body has no parameter {key:?}", op.nickname));
+                        return Err(format!(
+                            "{}: the body has no parameter {key:?}",
+                            op.nickname
+                        ));
                     }
                 }
             }
@@ -292,7 +310,11 @@ impl Spec {
             if value.is_null() {
                 continue;
             }
-            self.check_value(p["type"].as_str().unwrap_or("object"), value, &format!("{at}.{key}"))?;
+            self.check_value(
+                p["type"].as_str().unwrap_or("object"),
+                value,
+                &format!("{at}.{key}"),
+            )?;
         }
         for (key, p) in &props {
             if p["required"].as_bool() == Some(true) && obj.get(key).is_none_or(Value::is_null) {

@@ -57,14 +57,17 @@ impl MediaResolver for PlainMedia {
     }
 }
 
+/// Gives the object store of a bucket.
+pub type StoreForBucket = Arc<dyn Fn(&str) -> Arc<dyn ObjectStore> + Send + Sync>;
+
 /// Presigns `s3://` references (links valid for an hour) through an
 /// [`ObjectStore`] per bucket; everything else as [`PlainMedia`].
 pub struct S3Media {
-    store_for: Arc<dyn Fn(&str) -> Arc<dyn ObjectStore> + Send + Sync>,
+    store_for: StoreForBucket,
 }
 
 impl S3Media {
-    pub fn new(store_for: Arc<dyn Fn(&str) -> Arc<dyn ObjectStore> + Send + Sync>) -> Self {
+    pub fn new(store_for: StoreForBucket) -> Self {
         Self { store_for }
     }
 }

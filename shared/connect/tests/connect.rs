@@ -158,7 +158,8 @@ async fn given_a_repeated_command_then_connect_is_asked_once() {
 #[tokio::test]
 async fn connect_errors_map_to_the_ports_errors() {
     type Make = fn() -> StartOutboundVoiceContactError;
-    let cases: Vec<(&str, Make, fn(&TelephonyError) -> bool)> = vec![
+    type Expect = fn(&TelephonyError) -> bool;
+    let cases: Vec<(&str, Make, Expect)> = vec![
         (
             "throttling",
             || {

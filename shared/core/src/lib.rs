@@ -21,15 +21,20 @@
 //!   opt-out events, originate command, workflow input and state).
 //! - [`ports`]: one small async trait per capability the use cases need.
 //! - [`usecases`]: what each Lambda function wraps one to one.
+//! - [`call_session`]: one carrier call driven through the IVR engine: the
+//!   events a telephony bridge publishes and the outcome it reports.
+//! - [`host_health`]: telephony host load shared through the `Counters` port.
 //! - `contracts` (feature `contract-tests`): the port contract suites.
 
 pub mod blacklist;
+pub mod call_session;
 pub mod campaign;
 pub mod clock;
 pub mod contact;
 #[cfg(feature = "contract-tests")]
 pub mod contracts;
 pub mod eligibility;
+pub mod host_health;
 pub mod ids;
 pub mod import;
 pub mod ivr;

@@ -26,6 +26,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_lambda_events::event::sqs::SqsBatchResponse;
+use campaign_connect::{ConnectConfig, ConnectTelephony};
 use campaign_aws::{AwsPorts, Topics};
 use campaign_core::clock::Clock;
 use campaign_core::ports::{CallRecordStore, ContactStore, Counters, EventBus, Telephony};
@@ -53,7 +54,10 @@ pub const ENV_VARS: &[&str] = &[
     "CONNECT_INSTANCE_ID",
     "CONNECT_CONTACT_FLOW_ID",
     "CONNECT_SOURCE_PHONE_NUMBER",
+    "CONNECT_QUEUE_ID",
     "CONNECT_REQUESTS_PER_SECOND",
+    "CONNECT_ANSWERING_MACHINE_DETECTION",
+    "CONNECT_CAMPAIGN_ID",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +72,8 @@ pub struct Config {
     pub topics: Topics,
     /// `TELEPHONY_PROVIDER` and its settings.
     pub telephony: TelephonyConfig,
+    /// The `CONNECT_*` settings when the provider is Connect.
+    pub connect: Option<ConnectConfig>,
 }
 
 impl Config {
@@ -82,11 +88,17 @@ impl Config {
                 "SLOT_LEASE_SECS must be at least 60".into(),
             ));
         }
+        let telephony = TelephonyConfig::from_lookup(lookup)?;
+        let connect = match telephony {
+            TelephonyConfig::Connect => Some(ConnectConfig::from_lookup(lookup)?),
+            TelephonyConfig::Asterisk { .. } => None,
+        };
         Ok(Self {
             table_prefix: table_prefix(lookup),
             slot_lease_secs,
             topics: Topics::from_lookup(lookup).map_err(FunctionError::Config)?,
-            telephony: TelephonyConfig::from_lookup(lookup)?,
+            telephony,
+            connect,
         })
     }
 }
@@ -109,8 +121,24 @@ pub async fn build_deps(config: &Config) -> anyhow::Result<Deps> {
         TelephonyConfig::Asterisk {
             originate_queue_url,
         } => aws.originate_queue(originate_queue_url),
-        TelephonyConfig::Connect { .. } => {
-            anyhow::bail!("TELEPHONY_PROVIDER=connect is not built into this binary")
+        TelephonyConfig::Connect => {
+            let connect = config
+                .connect
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("TELEPHONY_PROVIDER=connect without its settings"))?;
+            let sdk = aws
+                .sdk_config
+                .as_ref()
+                .ok_or_else(|| anyhow::anyhow!("no AWS configuration for Connect"))?;
+            let client = aws_sdk_connect::Client::new(sdk);
+            // One Connect API rate for the whole fleet, kept in the counters table.
+            Arc::new(
+                ConnectTelephony::new(client, connect).with_shared_rate(
+                    aws.counters(),
+                    aws.clock.clone(),
+                    std::time::Duration::from_secs(2),
+                ),
+            )
         }
     };
     Ok(Deps {

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use campaign_aws::http_sms::HttpSms;
 use campaign_aws::polly::Engine;
+use campaign_connect::{ConnectConfig, ConnectTelephony};
 use campaign_aws::{AwsPorts, PollySynthesizer, PollyVoice, SnsSms};
 use campaign_core::clock::Clock;
 use campaign_core::messages::DonationEvent;
@@ -50,7 +51,10 @@ pub const ENV_VARS: &[&str] = &[
     "CONNECT_INSTANCE_ID",
     "CONNECT_CONTACT_FLOW_ID",
     "CONNECT_SOURCE_PHONE_NUMBER",
+    "CONNECT_QUEUE_ID",
     "CONNECT_REQUESTS_PER_SECOND",
+    "CONNECT_ANSWERING_MACHINE_DETECTION",
+    "CONNECT_CAMPAIGN_ID",
 ];
 
 /// Who sends the SMS.
@@ -81,6 +85,8 @@ pub struct Config {
     pub tts_cache_bucket: String,
     /// `TELEPHONY_PROVIDER` and its settings: how the TTS call is placed.
     pub telephony: TelephonyConfig,
+    /// The `CONNECT_*` settings when the provider is Connect.
+    pub connect: Option<ConnectConfig>,
 }
 
 impl Config {
@@ -114,13 +120,19 @@ impl Config {
                 "POLLY_ENGINE={engine:?} is not neural, standard, generative or long-form"
             )));
         }
+        let telephony = TelephonyConfig::from_lookup(lookup)?;
+        let connect = match telephony {
+            TelephonyConfig::Connect => Some(ConnectConfig::from_lookup(lookup)?),
+            TelephonyConfig::Asterisk { .. } => None,
+        };
         Ok(Self {
             table_prefix: table_prefix(lookup),
             sms,
             voice: optional(lookup, "POLLY_VOICE_ID").unwrap_or_else(|| "Joanna".to_owned()),
             engine,
             tts_cache_bucket: required(lookup, "TTS_CACHE_BUCKET")?,
-            telephony: TelephonyConfig::from_lookup(lookup)?,
+            telephony,
+            connect,
         })
     }
 }
@@ -171,8 +183,24 @@ pub async fn build_deps(config: &Config) -> anyhow::Result<Deps> {
         TelephonyConfig::Asterisk {
             originate_queue_url,
         } => aws.originate_queue(originate_queue_url),
-        TelephonyConfig::Connect { .. } => {
-            anyhow::bail!("TELEPHONY_PROVIDER=connect is not built into this binary")
+        TelephonyConfig::Connect => {
+            let connect = config
+                .connect
+                .clone()
+                .ok_or_else(|| anyhow::anyhow!("TELEPHONY_PROVIDER=connect without its settings"))?;
+            let sdk = aws
+                .sdk_config
+                .as_ref()
+                .ok_or_else(|| anyhow::anyhow!("no AWS configuration for Connect"))?;
+            let client = aws_sdk_connect::Client::new(sdk);
+            // One Connect API rate for the whole fleet, kept in the counters table.
+            Arc::new(
+                ConnectTelephony::new(client, connect).with_shared_rate(
+                    aws.counters(),
+                    aws.clock.clone(),
+                    std::time::Duration::from_secs(2),
+                ),
+            )
         }
     };
     Ok(Deps {

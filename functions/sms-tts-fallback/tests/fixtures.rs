@@ -149,6 +149,7 @@ fn config() -> Config {
         telephony: TelephonyConfig::Asterisk {
             originate_queue_url: "https://sqs/originate".into(),
         },
+        connect: None,
     }
 }
 

@@ -28,6 +28,9 @@ pub const SECRET_TTL_SECS: i64 = 300;
 #[derive(Clone)]
 pub struct AwsPorts {
     pub clients: Clients,
+    /// The configuration the clients came from (for a client of a service
+    /// built elsewhere, e.g. Connect); `None` when built from clients alone.
+    pub sdk_config: Option<aws_config::SdkConfig>,
     pub tables: TableNames,
     pub clock: Arc<dyn Clock>,
 }
@@ -44,16 +47,16 @@ impl AwsPorts {
     /// Clients from the environment (`AWS_ENDPOINT_URL` honoured), tables
     /// `<table_prefix><name>`, the system clock.
     pub async fn connect(table_prefix: &str) -> Self {
-        Self::new(
-            Clients::from_env().await,
-            table_prefix,
-            Arc::new(SystemClock),
-        )
+        let sdk = crate::config::AwsConfig::default().sdk_config().await;
+        let mut ports = Self::new(Clients::new(&sdk), table_prefix, Arc::new(SystemClock));
+        ports.sdk_config = Some(sdk);
+        ports
     }
 
     pub fn new(clients: Clients, table_prefix: &str, clock: Arc<dyn Clock>) -> Self {
         Self {
             clients,
+            sdk_config: None,
             tables: TableNames::with_prefix(table_prefix),
             clock,
         }

@@ -48,30 +48,18 @@ pub fn table_prefix(lookup: &dyn Fn(&str) -> Option<String>) -> String {
 }
 
 /// Which carrier places the calls (`TELEPHONY_PROVIDER`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TelephonyConfig {
     /// `asterisk` (the default): commands go to `ORIGINATE_QUEUE_URL`,
     /// which the Asterisk bridges consume.
     Asterisk { originate_queue_url: String },
-    /// `connect`: Amazon Connect `StartOutboundVoiceContact`.
-    Connect {
-        instance_id: String,
-        contact_flow_id: String,
-        source_phone_number: String,
-        /// Connect's API rate for this account (2 per second by default).
-        requests_per_second: f64,
-    },
+    /// `connect`: Amazon Connect `StartOutboundVoiceContact`; its settings
+    /// (`CONNECT_*`) are read by `campaign_connect::ConnectConfig`.
+    Connect,
 }
 
 /// Every variable [`TelephonyConfig::from_lookup`] may read.
-pub const TELEPHONY_ENV_VARS: [&str; 6] = [
-    "TELEPHONY_PROVIDER",
-    "ORIGINATE_QUEUE_URL",
-    "CONNECT_INSTANCE_ID",
-    "CONNECT_CONTACT_FLOW_ID",
-    "CONNECT_SOURCE_PHONE_NUMBER",
-    "CONNECT_REQUESTS_PER_SECOND",
-];
+pub const TELEPHONY_ENV_VARS: [&str; 2] = ["TELEPHONY_PROVIDER", "ORIGINATE_QUEUE_URL"];
 
 impl TelephonyConfig {
     pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, FunctionError> {
@@ -80,20 +68,7 @@ impl TelephonyConfig {
             "asterisk" => Ok(Self::Asterisk {
                 originate_queue_url: required(lookup, "ORIGINATE_QUEUE_URL")?,
             }),
-            "connect" => {
-                let requests_per_second = parsed(lookup, "CONNECT_REQUESTS_PER_SECOND", 2.0)?;
-                if !(requests_per_second > 0.0 && requests_per_second <= 1_000.0) {
-                    return Err(FunctionError::Config(
-                        "CONNECT_REQUESTS_PER_SECOND must be above 0 and at most 1000".into(),
-                    ));
-                }
-                Ok(Self::Connect {
-                    instance_id: required(lookup, "CONNECT_INSTANCE_ID")?,
-                    contact_flow_id: required(lookup, "CONNECT_CONTACT_FLOW_ID")?,
-                    source_phone_number: required(lookup, "CONNECT_SOURCE_PHONE_NUMBER")?,
-                    requests_per_second,
-                })
-            }
+            "connect" => Ok(Self::Connect),
             other => Err(FunctionError::Config(format!(
                 "TELEPHONY_PROVIDER={other:?} is not asterisk or connect"
             ))),
@@ -152,7 +127,7 @@ mod tests {
     }
 
     #[test]
-    fn telephony_is_asterisk_by_default_and_connect_needs_its_ids() {
+    fn telephony_is_asterisk_by_default_and_names_its_queue() {
         let (asterisk, asked) = names_read(&[("ORIGINATE_QUEUE_URL", "https://q")], |l| {
             TelephonyConfig::from_lookup(l)
         });
@@ -162,29 +137,13 @@ mod tests {
                 originate_queue_url: "https://q".into()
             }
         );
-        assert!(
-            asked
-                .iter()
-                .all(|n| TELEPHONY_ENV_VARS.contains(&n.as_str()))
-        );
-        let values = [
-            ("TELEPHONY_PROVIDER", "connect"),
-            ("CONNECT_INSTANCE_ID", "i-1"),
-            ("CONNECT_CONTACT_FLOW_ID", "f-1"),
-            ("CONNECT_SOURCE_PHONE_NUMBER", "+15550100"),
-        ];
-        let (connect, asked) = names_read(&values, |l| TelephonyConfig::from_lookup(l));
-        assert!(matches!(
-            connect.expect("connect"),
-            TelephonyConfig::Connect { requests_per_second, .. } if requests_per_second == 2.0
-        ));
-        assert!(
-            asked
-                .iter()
-                .all(|n| TELEPHONY_ENV_VARS.contains(&n.as_str()))
-        );
-        let (missing, _) = names_read(&values[..2], |l| TelephonyConfig::from_lookup(l));
-        assert_eq!(missing.expect_err("no flow").error_type(), "ConfigError");
+        assert!(asked.iter().all(|n| TELEPHONY_ENV_VARS.contains(&n.as_str())));
+        let (connect, _) = names_read(&[("TELEPHONY_PROVIDER", "Connect")], |l| {
+            TelephonyConfig::from_lookup(l)
+        });
+        assert_eq!(connect.expect("connect"), TelephonyConfig::Connect);
+        let (missing, _) = names_read(&[], |l| TelephonyConfig::from_lookup(l));
+        assert_eq!(missing.expect_err("no queue").error_type(), "ConfigError");
         let (unknown, _) = names_read(&[("TELEPHONY_PROVIDER", "pstn")], |l| {
             TelephonyConfig::from_lookup(l)
         });

@@ -2,9 +2,15 @@
 //!
 //! - [`contacts`]: `campaign contacts check FILE` — the import summary of a CSV/XLSX file.
 //! - [`demo`]: `campaign demo` — a whole campaign end to end in virtual time.
+//! - [`simulate`]: `campaign simulate` — a large campaign, faults, cost; and
+//!   `campaign prices` (idle monthly cost); [`charts`] draws its PNGs.
+//! - [`bench`]: `campaign bench …` — the in-process parts of `bench/run`.
 
+pub mod bench;
+pub mod charts;
 pub mod contacts;
 pub mod demo;
+pub mod simulate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +46,22 @@ pub enum Command {
         /// Where the report and summary are written.
         #[arg(long, default_value = "out/demo")]
         out: PathBuf,
+    },
+    /// Simulate a large campaign in virtual time (500,000 contacts by
+    /// default), optionally with faults; invariants, charts and cost.
+    Simulate(simulate::SimulateArgs),
+    /// The price table's idle monthly cost of the infrastructure.
+    Prices {
+        /// Another price table (default: the bundled docs/prices.yaml).
+        #[arg(long)]
+        file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Benchmark helpers (used by bench/run).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
     },
 }
 
@@ -88,6 +110,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             out,
         } => demo::run(contacts, seed, &out),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Prices { file, json } => simulate::prices(file.as_deref(), json),
+        Command::Bench { command } => bench::run(command),
     }
 }
 

@@ -182,6 +182,38 @@ impl SimulatedCarrier {
         self.lock().requests.clone()
     }
 
+    /// Calls in progress at `now` (campaign and TTS), from the carrier's view.
+    pub fn live_calls(&self, now: DateTime<Utc>) -> usize {
+        self.lock()
+            .originations
+            .iter()
+            .rev()
+            .take_while(|o| o.at + Duration::hours(1) > now)
+            .filter(|o| o.at <= now && o.ends_at > now)
+            .count()
+    }
+
+    /// The telephony host restarts: every live call is cut now and the
+    /// events it had still to produce are lost with the process (the bridge
+    /// cannot report channels that no longer exist). Returns the calls cut.
+    pub fn restart(&self, now: DateTime<Utc>) -> usize {
+        let mut st = self.lock();
+        st.queue.clear();
+        st.events.clear();
+        let mut cut = 0;
+        // Calls last minutes: only the recent tail can still be live.
+        for o in st.originations.iter_mut().rev() {
+            if o.at + Duration::hours(1) <= now {
+                break;
+            }
+            if o.ends_at > now {
+                o.ends_at = now;
+                cut += 1;
+            }
+        }
+        cut
+    }
+
     fn push(st: &mut State, at: DateTime<Utc>, ev: BusEvent) {
         st.seq += 1;
         let id = st.seq as usize;

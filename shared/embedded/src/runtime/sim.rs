@@ -24,7 +24,7 @@ use campaign_core::usecases::contacts::ContactImportResult;
 use campaign_core::usecases::lifecycle::NewCampaign;
 use campaign_core::usecases::optout::BlacklistImportResult;
 
-use crate::carrier::{CarrierProfile, Origination, peak_concurrency, peak_rate};
+use crate::carrier::{CarrierProfile, peak_concurrency_of, peak_rate_of};
 use crate::cost::{CostEstimate, IdleCost, PriceTable, Table, UsageSnapshot};
 use crate::faults::{FaultCounts, FaultPlan};
 
@@ -289,8 +289,7 @@ pub async fn run_simulation(
     let t = Instant::now();
     let campaign = local.lifecycle().get(&campaign.id).await?;
     let checks = check_run(&local, std::slice::from_ref(&campaign)).await?;
-    let originations = local.carrier.originations();
-    let timeline = timeline(&local, &campaign, &originations, started_at, finished_at).await?;
+    let timeline = timeline(&local, &campaign, started_at, finished_at).await?;
     let checks_s = secs(t);
 
     on_progress(SimPhase::Reporting);
@@ -314,23 +313,22 @@ pub async fn run_simulation(
     let cost = options.prices.estimate(&usage);
     let contacts = local.contacts().count_by_status(&campaign.id).await?;
     let stats = local.stats();
-    let mine: Vec<Origination> = originations
-        .into_iter()
-        .filter(|o| o.campaign == campaign.id.as_str())
-        .collect();
-    let campaign_calls = mine
-        .iter()
-        .filter(|o| o.purpose == CallPurpose::Campaign)
-        .count() as u64;
-    let tts_calls = mine.len() as u64 - campaign_calls;
-    let peak = peak_concurrency(&mine)
-        .get(campaign.id.as_str())
-        .copied()
-        .unwrap_or(0);
-    let peak_cps = peak_rate(&mine)
-        .get(campaign.id.as_str())
-        .copied()
-        .unwrap_or(0);
+    let (campaign_calls, tts_calls, peak, peak_cps) = local.carrier.with_log(|log, _| {
+        let mine = || log.iter().filter(|o| o.campaign == campaign.id.as_str());
+        let campaign_calls = mine()
+            .filter(|o| o.purpose == CallPurpose::Campaign)
+            .count() as u64;
+        let tts_calls = mine().count() as u64 - campaign_calls;
+        let peak = peak_concurrency_of(mine())
+            .get(campaign.id.as_str())
+            .copied()
+            .unwrap_or(0);
+        let peak_cps = peak_rate_of(mine())
+            .get(campaign.id.as_str())
+            .copied()
+            .unwrap_or(0);
+        (campaign_calls, tts_calls, peak, peak_cps)
+    });
     let summary = &import.report.summary;
     let injected = local
         .faults
@@ -439,7 +437,6 @@ async fn measure_item_sizes(local: &Local, campaign: &Campaign) -> UseCaseResult
 async fn timeline(
     local: &Local,
     campaign: &Campaign,
-    originations: &[Origination],
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> UseCaseResult<Vec<MinutePoint>> {
@@ -455,22 +452,24 @@ async fn timeline(
     };
     let mut edges: Vec<(DateTime<Utc>, i32)> = Vec::new();
     let mut per_second: BTreeMap<i64, u32> = BTreeMap::new();
-    for o in originations
-        .iter()
-        .filter(|o| o.purpose == CallPurpose::Campaign && o.campaign == campaign.id.as_str())
-    {
-        edges.push((o.at, 1));
-        edges.push((o.ends_at, -1));
-        points[minute_of(o.at)].dials += 1;
-        *per_second.entry(o.at.timestamp()).or_default() += 1;
-    }
+    local.carrier.with_log(|log, _| {
+        for o in log
+            .iter()
+            .filter(|o| o.purpose == CallPurpose::Campaign && o.campaign == campaign.id.as_str())
+        {
+            edges.push((o.at, 1));
+            edges.push((o.ends_at, -1));
+            points[minute_of(o.at)].dials += 1;
+            *per_second.entry(o.at.timestamp()).or_default() += 1;
+        }
+    });
     for (second, n) in per_second {
         let at = Utc.timestamp_opt(second, 0).single().unwrap_or(start);
         let p = &mut points[minute_of(at)];
         p.peak_dials_per_second = p.peak_dials_per_second.max(n);
     }
     // Ends sort before starts at the same instant (as in the checks).
-    edges.sort();
+    edges.sort_unstable();
     let mut active = 0i32;
     let mut last_minute = 0usize;
     for (at, d) in edges {

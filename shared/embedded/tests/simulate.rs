@@ -25,7 +25,11 @@ fn simulate(o: SimOptions) -> SimResult {
 }
 
 fn assert_all_invariants(r: &SimResult) {
-    assert!(r.completed, "campaign completed within the days given");
+    assert!(
+        r.completed,
+        "campaign completed within the days given: {:?} {:?} {:?}",
+        r.checks, r.contacts, r.faults
+    );
     assert_eq!(r.checks.len(), 7);
     for c in &r.checks {
         assert!(c.passed, "{}: {}", c.name, c.detail);

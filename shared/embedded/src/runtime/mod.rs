@@ -148,7 +148,7 @@ pub struct Local {
     stats: Mutex<PipelineStats>,
     /// Calls to check when their slot lease ends, in deadline order (on AWS:
     /// a delayed message per placed call).
-    watch: Mutex<VecDeque<(DateTime<Utc>, CallId)>>,
+    watch: Mutex<VecDeque<(DateTime<Utc>, CallId, bool)>>,
     /// Events to deliver again (a handler failed) or to publish again (the
     /// bridge's publish failed), with when.
     retry_events: Mutex<Vec<(DateTime<Utc>, BusEvent, bool)>>,
@@ -719,7 +719,7 @@ impl Local {
         self.watch
             .lock()
             .unwrap_or_else(|p| p.into_inner())
-            .push_back((now + self.config.slot_lease, call.clone()));
+            .push_back((now + self.config.slot_lease, call.clone(), false));
     }
 
     /// The lost-call watchdog: a placed call with no end event by the time
@@ -731,16 +731,16 @@ impl Local {
             let next = {
                 let mut w = self.watch.lock().unwrap_or_else(|p| p.into_inner());
                 match w.front() {
-                    Some((at, _)) if *at <= now => w.pop_front(),
+                    Some((at, _, _)) if *at <= now => w.pop_front(),
                     _ => None,
                 }
             };
-            let Some((at, call)) = next else {
+            let Some((at, call, replay)) = next else {
                 return Ok(());
             };
             self.usage.add(&self.usage.event_messages_consumed, 1);
             let (t, r) = (Instant::now(), self.usage.aws_requests());
-            let result = self.close_if_lost(&call).await;
+            let result = self.close_if_lost(&call, replay).await;
             self.usage.lambda(
                 Function::CallEvents,
                 0,
@@ -754,27 +754,30 @@ impl Local {
                     self.bump(|s| s.handler_failures += 1);
                     let mut w = self.watch.lock().unwrap_or_else(|p| p.into_inner());
                     // Keep the deadline order: retry at the back, a bit later.
-                    let back = w.back().map_or(at, |(t, _)| *t).max(now);
-                    w.push_back((back + Duration::seconds(VISIBILITY_SECS), call));
+                    let back = w.back().map_or(at, |(t, _, _)| *t).max(now);
+                    // A failed close may have ended the record already: the
+                    // retry replays the end so the contact is still settled.
+                    w.push_back((back + Duration::seconds(VISIBILITY_SECS), call, true));
                 }
                 Err(e) => return Err(e),
             }
         }
     }
 
-    async fn close_if_lost(&self, call: &CallId) -> UseCaseResult<()> {
+    async fn close_if_lost(&self, call: &CallId, replay: bool) -> UseCaseResult<()> {
         let Some(record) = CallRecordStore::get(&*self.ports, call).await? else {
             return Ok(());
         };
-        if record.state == AttemptState::Ended {
+        if record.state == AttemptState::Ended && !replay {
             return Ok(());
         }
-        let (outcome, duration) = match record.answered_at {
-            Some(t) => (
+        let (outcome, duration) = match (record.outcome, record.answered_at) {
+            (Some(o), _) => (o, record.duration_secs.unwrap_or(0)),
+            (None, Some(t)) => (
                 CallOutcome::Answered,
                 (self.now() - t).num_seconds().max(0) as u32,
             ),
-            None => (CallOutcome::Failed, 0),
+            (None, None) => (CallOutcome::Failed, 0),
         };
         let event = CallEvent {
             version: MESSAGE_VERSION,
@@ -815,7 +818,7 @@ impl Local {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .front()
-            .map(|(t, _)| *t);
+            .map(|(t, _, _)| *t);
         let next_retry = self
             .retry_events
             .lock()

@@ -24,15 +24,30 @@ use lambda_kit::sqs::{RecordResult, process_batch};
 use lambda_runtime::LambdaEvent;
 use tracing::Instrument;
 
+use campaign_aws::AwsPorts;
+use lambda_kit::config::{env_lookup, table_prefix};
+
 pub const FUNCTION: &str = "call-events";
 
-/// No settings of its own.
+/// Every environment variable [`Config`] reads (the deployment sets each).
+pub const ENV_VARS: &[&str] = &["CAMPAIGN_TABLE_PREFIX"];
+
+/// The function's settings: only where its tables are.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Config {}
+pub struct Config {
+    /// `CAMPAIGN_TABLE_PREFIX` (`campaign-`).
+    pub table_prefix: String,
+}
 
 impl Config {
     pub fn from_env() -> Result<Self, FunctionError> {
-        Ok(Self {})
+        Self::from_lookup(&env_lookup)
+    }
+
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, FunctionError> {
+        Ok(Self {
+            table_prefix: table_prefix(lookup),
+        })
     }
 }
 
@@ -44,11 +59,17 @@ pub struct Deps {
     pub clock: Arc<dyn Clock>,
 }
 
-/// WIRING: the integrator replaces this body with the AWS adapters
-/// (`campaign-aws`: DynamoDB call records, contacts, campaigns and counters;
-/// the system clock).
-pub async fn build_deps(_config: &Config) -> anyhow::Result<Deps> {
-    anyhow::bail!("AWS adapters not wired yet")
+/// The AWS adapters (DynamoDB stores and the system clock), built once per
+/// container.
+pub async fn build_deps(config: &Config) -> anyhow::Result<Deps> {
+    let aws = AwsPorts::connect(&config.table_prefix).await;
+    Ok(Deps {
+        calls: aws.calls(),
+        contacts: aws.contacts(),
+        campaigns: aws.campaigns(),
+        counters: aws.counters(),
+        clock: aws.clock.clone(),
+    })
 }
 
 pub async fn handler(

@@ -26,12 +26,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_lambda_events::event::sqs::SqsBatchResponse;
+use campaign_aws::{AwsPorts, Topics};
 use campaign_core::clock::Clock;
 use campaign_core::ports::{CallRecordStore, ContactStore, Counters, EventBus, Telephony};
 use campaign_core::usecases::dial::{DEFAULT_SLOT_LEASE_SECS, Dial, DialResult};
 use chrono::Duration;
 use lambda_kit::FunctionError;
-use lambda_kit::config::{env_lookup, parsed};
+use lambda_kit::config::{TelephonyConfig, env_lookup, parsed, table_prefix};
 use lambda_kit::pipe::PipeItem;
 use lambda_kit::sqs::{RecordResult, run_items};
 use lambda_runtime::LambdaEvent;
@@ -40,11 +41,33 @@ use tracing::Instrument;
 
 pub const FUNCTION: &str = "dialer-worker";
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Every environment variable [`Config`] reads (the deployment sets each).
+pub const ENV_VARS: &[&str] = &[
+    "CAMPAIGN_TABLE_PREFIX",
+    "SLOT_LEASE_SECS",
+    "CALL_EVENTS_TOPIC_ARN",
+    "DONATION_EVENTS_TOPIC_ARN",
+    "OPTOUT_EVENTS_TOPIC_ARN",
+    "TELEPHONY_PROVIDER",
+    "ORIGINATE_QUEUE_URL",
+    "CONNECT_INSTANCE_ID",
+    "CONNECT_CONTACT_FLOW_ID",
+    "CONNECT_SOURCE_PHONE_NUMBER",
+    "CONNECT_REQUESTS_PER_SECOND",
+];
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
+    /// `CAMPAIGN_TABLE_PREFIX` (`campaign-`).
+    pub table_prefix: String,
     /// `SLOT_LEASE_SECS` (900): how long a concurrency slot stays held
     /// without an end event (a lost event or a crash frees it then).
     pub slot_lease_secs: i64,
+    /// The event topics (`*_TOPIC_ARN`): a carrier's refusal is published
+    /// as the call's end.
+    pub topics: Topics,
+    /// `TELEPHONY_PROVIDER` and its settings.
+    pub telephony: TelephonyConfig,
 }
 
 impl Config {
@@ -59,7 +82,12 @@ impl Config {
                 "SLOT_LEASE_SECS must be at least 60".into(),
             ));
         }
-        Ok(Self { slot_lease_secs })
+        Ok(Self {
+            table_prefix: table_prefix(lookup),
+            slot_lease_secs,
+            topics: Topics::from_lookup(lookup).map_err(FunctionError::Config)?,
+            telephony: TelephonyConfig::from_lookup(lookup)?,
+        })
     }
 }
 
@@ -72,12 +100,27 @@ pub struct Deps {
     pub clock: Arc<dyn Clock>,
 }
 
-/// WIRING: the integrator replaces this body with the AWS adapters
-/// (`campaign-aws`: DynamoDB call records, contacts and counters; the
-/// telephony adapter — the originate queue to the Asterisk hosts, or Connect;
-/// SNS for the call-events topic; the system clock).
-pub async fn build_deps(_config: &Config) -> anyhow::Result<Deps> {
-    anyhow::bail!("AWS adapters not wired yet")
+/// The AWS adapters: DynamoDB call records, contacts and counters; the
+/// telephony adapter (the originate queue to the Asterisk hosts, or
+/// Connect); SNS for the events; the system clock.
+pub async fn build_deps(config: &Config) -> anyhow::Result<Deps> {
+    let aws = AwsPorts::connect(&config.table_prefix).await;
+    let telephony: Arc<dyn Telephony> = match &config.telephony {
+        TelephonyConfig::Asterisk {
+            originate_queue_url,
+        } => aws.originate_queue(originate_queue_url),
+        TelephonyConfig::Connect { .. } => {
+            anyhow::bail!("TELEPHONY_PROVIDER=connect is not built into this binary")
+        }
+    };
+    Ok(Deps {
+        calls: aws.calls(),
+        contacts: aws.contacts(),
+        counters: aws.counters(),
+        telephony,
+        events: aws.events(config.topics.clone()),
+        clock: aws.clock.clone(),
+    })
 }
 
 pub async fn handler(

@@ -24,10 +24,25 @@ fn deps(local: &Local) -> Deps {
 }
 
 fn config() -> Config {
-    Config {
-        slot_lease_secs: 900,
-    }
+    let (c, _) = lambda_kit::config::names_read(&VALUES, |l| Config::from_lookup(l));
+    c.expect("config")
 }
+
+const VALUES: [(&str, &str); 4] = [
+    (
+        "CALL_EVENTS_TOPIC_ARN",
+        "arn:aws:sns:us-east-1:000000000000:call-events",
+    ),
+    (
+        "DONATION_EVENTS_TOPIC_ARN",
+        "arn:aws:sns:us-east-1:000000000000:donation-events",
+    ),
+    (
+        "OPTOUT_EVENTS_TOPIC_ARN",
+        "arn:aws:sns:us-east-1:000000000000:optout-events",
+    ),
+    ("ORIGINATE_QUEUE_URL", "https://sqs/originate"),
+];
 
 async fn given(name: &str, local: &Local) {
     let csv = scenario::contacts_csv(3, false);
@@ -151,13 +166,35 @@ async fn an_item_without_message_id_fails_the_batch() {
 }
 
 #[test]
-fn config_has_a_sane_lease() {
+fn config_reads_its_names_and_has_a_sane_lease() {
+    let (c, mut asked) = lambda_kit::config::names_read(&VALUES, |l| Config::from_lookup(l));
+    let c = c.expect("defaults");
+    assert_eq!(c.slot_lease_secs, 900);
+    assert_eq!(c.table_prefix, "campaign-");
+    let connect = [
+        ("TELEPHONY_PROVIDER", "connect"),
+        ("CONNECT_INSTANCE_ID", "i-1"),
+        ("CONNECT_CONTACT_FLOW_ID", "f-1"),
+        ("CONNECT_SOURCE_PHONE_NUMBER", "+15550100"),
+    ];
+    let values: Vec<_> = VALUES[..3].iter().chain(&connect).copied().collect();
+    let (c, more) = lambda_kit::config::names_read(&values, |l| Config::from_lookup(l));
+    assert!(matches!(
+        c.expect("connect").telephony,
+        lambda_kit::config::TelephonyConfig::Connect { .. }
+    ));
+    asked.extend(more);
     assert_eq!(
-        Config::from_lookup(&|_| None)
-            .expect("default")
-            .slot_lease_secs,
-        900
+        asked,
+        dialer_worker::ENV_VARS
+            .iter()
+            .map(|v| v.to_string())
+            .collect()
     );
-    let short = |k: &str| (k == "SLOT_LEASE_SECS").then(|| "5".to_owned());
-    assert!(Config::from_lookup(&short).is_err());
+    let mut short = VALUES.to_vec();
+    short.push(("SLOT_LEASE_SECS", "5"));
+    let (c, _) = lambda_kit::config::names_read(&short, |l| Config::from_lookup(l));
+    assert_eq!(c.expect_err("short lease").error_type(), "ConfigError");
+    let (c, _) = lambda_kit::config::names_read(&VALUES[1..], |l| Config::from_lookup(l));
+    assert_eq!(c.expect_err("no call topic").error_type(), "ConfigError");
 }

@@ -31,6 +31,7 @@
 
 use std::sync::Arc;
 
+use campaign_aws::{AwsPorts, RandomIds};
 use campaign_core::campaign::CampaignStatus;
 use campaign_core::clock::Clock;
 use campaign_core::ids::CampaignId;
@@ -45,16 +46,28 @@ use campaign_core::usecases::progress::Progress;
 use campaign_core::usecases::{UseCaseError, load_campaign};
 use chrono::{DateTime, Utc};
 use lambda_kit::FunctionError;
-use lambda_kit::config::{env_lookup, parsed};
+use lambda_kit::config::{env_lookup, parsed, required, table_prefix};
 use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
 
 pub const FUNCTION: &str = "dispatcher";
 
+/// Every environment variable [`Config`] reads (the deployment sets each).
+pub const ENV_VARS: &[&str] = &[
+    "CAMPAIGN_TABLE_PREFIX",
+    "DIAL_QUEUE_URL",
+    "DISPATCH_INTERVAL_SECS",
+    "MAX_DISPATCH_BATCH",
+];
+
 /// The function's settings, from the environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
+    /// `CAMPAIGN_TABLE_PREFIX` (`campaign-`).
+    pub table_prefix: String,
+    /// `DIAL_QUEUE_URL` (required): the SQS queue the Pipe consumes.
+    pub dial_queue_url: String,
     /// `DISPATCH_INTERVAL_SECS` (60): the workflow's wait between dispatches;
     /// each dispatch queues about this many seconds of work at the campaign's pace.
     pub dispatch_interval_secs: u32,
@@ -69,6 +82,8 @@ impl Config {
 
     pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, FunctionError> {
         Ok(Self {
+            table_prefix: table_prefix(lookup),
+            dial_queue_url: required(lookup, "DIAL_QUEUE_URL")?,
             dispatch_interval_secs: parsed(lookup, "DISPATCH_INTERVAL_SECS", 60)?,
             max_dispatch_batch: parsed(lookup, "MAX_DISPATCH_BATCH", 10_000)?,
         })
@@ -88,11 +103,21 @@ pub struct Deps {
     pub model: CallTimeModel,
 }
 
-/// WIRING: the integrator replaces this body with the AWS adapters
-/// (`campaign-aws`: DynamoDB stores, audit log and counters, the SQS dial
-/// queue, random ids, the system clock). Until then `main` exits with this error.
-pub async fn build_deps(_config: &Config) -> anyhow::Result<Deps> {
-    anyhow::bail!("AWS adapters not wired yet")
+/// The AWS adapters: DynamoDB stores, audit log and counters, the SQS dial
+/// queue, random ids, the system clock. Built once per container.
+pub async fn build_deps(config: &Config) -> anyhow::Result<Deps> {
+    let aws = AwsPorts::connect(&config.table_prefix).await;
+    Ok(Deps {
+        campaigns: aws.campaigns(),
+        contacts: aws.contacts(),
+        blacklist: aws.blacklist(),
+        queue: aws.dial_queue(&config.dial_queue_url),
+        counters: aws.counters(),
+        audit: aws.audit(),
+        ids: Arc::new(RandomIds),
+        clock: aws.clock.clone(),
+        model: CallTimeModel::default(),
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -32,6 +32,8 @@ fn deps(local: &Local) -> Deps {
 
 fn config() -> Config {
     Config {
+        table_prefix: "campaign-".into(),
+        dial_queue_url: "http://127.0.0.1/queue/dial-tasks".into(),
         dispatch_interval_secs: 60,
         max_dispatch_batch: 10_000,
     }
@@ -245,16 +247,37 @@ async fn every_fixture_through_the_handler() {
 
 #[test]
 fn config_reads_the_environment_names() {
-    let lookup = |k: &str| match k {
-        "DISPATCH_INTERVAL_SECS" => Some("30".to_owned()),
-        _ => None,
-    };
-    let c = Config::from_lookup(&lookup).expect("config");
+    let (c, asked) = lambda_kit::config::names_read(
+        &[
+            ("DIAL_QUEUE_URL", "https://sqs/q"),
+            ("DISPATCH_INTERVAL_SECS", "30"),
+        ],
+        |lookup| Config::from_lookup(lookup),
+    );
+    let c = c.expect("config");
     assert_eq!(c.dispatch_interval_secs, 30);
     assert_eq!(c.max_dispatch_batch, 10_000);
-    let bad = |k: &str| (k == "MAX_DISPATCH_BATCH").then(|| "many".to_owned());
+    assert_eq!(c.table_prefix, "campaign-");
+    assert_eq!(c.dial_queue_url, "https://sqs/q");
+    // What it reads is exactly what the deployment is told to set.
+    assert_eq!(
+        asked,
+        dispatcher::ENV_VARS.iter().map(|v| v.to_string()).collect()
+    );
+    let bad = |k: &str| match k {
+        "MAX_DISPATCH_BATCH" => Some("many".to_owned()),
+        "DIAL_QUEUE_URL" => Some("q".to_owned()),
+        _ => None,
+    };
     assert_eq!(
         Config::from_lookup(&bad).expect_err("bad").error_type(),
+        "ConfigError"
+    );
+    let missing_queue = |k: &str| (k == "MAX_DISPATCH_BATCH").then(|| "5".to_owned());
+    assert_eq!(
+        Config::from_lookup(&missing_queue)
+            .expect_err("no queue")
+            .error_type(),
         "ConfigError"
     );
 }

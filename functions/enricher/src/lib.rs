@@ -41,16 +41,30 @@ use lambda_kit::sqs::decode_body;
 use lambda_runtime::LambdaEvent;
 use tracing::Instrument;
 
+use campaign_aws::AwsPorts;
+use lambda_kit::config::{env_lookup, table_prefix};
+
 pub const FUNCTION: &str = "enricher";
 
-/// The enricher reads no settings of its own; `Config` exists so every
-/// function starts the same way.
+/// Every environment variable [`Config`] reads (the deployment sets each).
+pub const ENV_VARS: &[&str] = &["CAMPAIGN_TABLE_PREFIX"];
+
+/// The function's settings: only where its tables are.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Config {}
+pub struct Config {
+    /// `CAMPAIGN_TABLE_PREFIX` (`campaign-`).
+    pub table_prefix: String,
+}
 
 impl Config {
     pub fn from_env() -> Result<Self, FunctionError> {
-        Ok(Self {})
+        Self::from_lookup(&env_lookup)
+    }
+
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, FunctionError> {
+        Ok(Self {
+            table_prefix: table_prefix(lookup),
+        })
     }
 }
 
@@ -63,11 +77,18 @@ pub struct Deps {
     pub clock: Arc<dyn Clock>,
 }
 
-/// WIRING: the integrator replaces this body with the AWS adapters
-/// (`campaign-aws`: DynamoDB campaign, contact, blacklist and call-record
-/// stores, DynamoDB counters, the system clock).
-pub async fn build_deps(_config: &Config) -> anyhow::Result<Deps> {
-    anyhow::bail!("AWS adapters not wired yet")
+/// The AWS adapters (DynamoDB stores and the system clock), built once per
+/// container.
+pub async fn build_deps(config: &Config) -> anyhow::Result<Deps> {
+    let aws = AwsPorts::connect(&config.table_prefix).await;
+    Ok(Deps {
+        campaigns: aws.campaigns(),
+        contacts: aws.contacts(),
+        blacklist: aws.blacklist(),
+        calls: aws.calls(),
+        counters: aws.counters(),
+        clock: aws.clock.clone(),
+    })
 }
 
 /// A drop reason as a counter / log name: `blacklisted`, `campaign_paused`,

@@ -19,6 +19,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use campaign_aws::AwsPorts;
 use campaign_core::clock::Clock;
 use campaign_core::ids::CampaignId;
 use campaign_core::messages::{MESSAGE_VERSION, WorkflowPhase, WorkflowState};
@@ -28,7 +29,7 @@ use campaign_core::usecases::load_campaign;
 use campaign_core::usecases::report::GenerateReport;
 use chrono::{DateTime, Duration, Utc};
 use lambda_kit::FunctionError;
-use lambda_kit::config::{env_lookup, parsed};
+use lambda_kit::config::{env_lookup, parsed, required, table_prefix};
 use lambda_runtime::LambdaEvent;
 use serde::{Deserialize, Serialize};
 use tracing::Instrument;
@@ -38,8 +39,19 @@ pub const FUNCTION: &str = "report-generator";
 /// Longest link S3 signs (SigV4: 7 days).
 pub const MAX_LINK_TTL_SECS: i64 = 7 * 24 * 3600;
 
+/// Every environment variable [`Config`] reads (the deployment sets each).
+pub const ENV_VARS: &[&str] = &[
+    "CAMPAIGN_TABLE_PREFIX",
+    "REPORTS_BUCKET",
+    "REPORT_LINK_TTL_SECS",
+];
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
+    /// `CAMPAIGN_TABLE_PREFIX` (`campaign-`).
+    pub table_prefix: String,
+    /// `REPORTS_BUCKET` (required): where the files are stored.
+    pub reports_bucket: String,
     /// `REPORT_LINK_TTL_SECS` (43200 = 12 h, at most 604800): how long a link
     /// works. A link signed with the function's role credentials also stops
     /// working when those credentials expire, whichever comes first.
@@ -58,7 +70,11 @@ impl Config {
                 "REPORT_LINK_TTL_SECS must be between 60 and {MAX_LINK_TTL_SECS}"
             )));
         }
-        Ok(Self { link_ttl_secs })
+        Ok(Self {
+            table_prefix: table_prefix(lookup),
+            reports_bucket: required(lookup, "REPORTS_BUCKET")?,
+            link_ttl_secs,
+        })
     }
 }
 
@@ -70,11 +86,17 @@ pub struct Deps {
     pub clock: Arc<dyn Clock>,
 }
 
-/// WIRING: the integrator replaces this body with the AWS adapters
-/// (`campaign-aws`: DynamoDB campaigns, contacts and call records; the S3
-/// reports bucket (put and presigned get); the system clock).
-pub async fn build_deps(_config: &Config) -> anyhow::Result<Deps> {
-    anyhow::bail!("AWS adapters not wired yet")
+/// The AWS adapters: DynamoDB campaigns, contacts and call records; the S3
+/// reports bucket (put and presigned get); the system clock.
+pub async fn build_deps(config: &Config) -> anyhow::Result<Deps> {
+    let aws = AwsPorts::connect(&config.table_prefix).await;
+    Ok(Deps {
+        campaigns: aws.campaigns(),
+        contacts: aws.contacts(),
+        calls: aws.calls(),
+        objects: aws.objects(&config.reports_bucket),
+        clock: aws.clock.clone(),
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

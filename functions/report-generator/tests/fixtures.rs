@@ -96,6 +96,8 @@ async fn every_fixture_through_the_handler() {
         let (guard, logs) = testing::capture_logs();
         let request_id = format!("req-{name}");
         let config = Config {
+            table_prefix: "campaign-".into(),
+            reports_bucket: "reports".into(),
             link_ttl_secs: 3600,
         };
         let result = handler(
@@ -126,17 +128,34 @@ async fn every_fixture_through_the_handler() {
 }
 
 #[test]
-fn link_ttl_is_bounded() {
+fn config_reads_its_names_and_bounds_the_link_ttl() {
+    let (c, asked) = lambda_kit::config::names_read(&[("REPORTS_BUCKET", "reports")], |l| {
+        Config::from_lookup(l)
+    });
+    let c = c.expect("defaults");
+    assert_eq!(c.link_ttl_secs, 43_200);
+    assert_eq!(c.reports_bucket, "reports");
     assert_eq!(
-        Config::from_lookup(&|_| None)
-            .expect("default")
-            .link_ttl_secs,
-        43_200
+        asked,
+        report_generator::ENV_VARS
+            .iter()
+            .map(|v| v.to_string())
+            .collect()
     );
-    let long = |k: &str| (k == "REPORT_LINK_TTL_SECS").then(|| "9999999".to_owned());
+    let long = |k: &str| match k {
+        "REPORT_LINK_TTL_SECS" => Some("9999999".to_owned()),
+        "REPORTS_BUCKET" => Some("reports".to_owned()),
+        _ => None,
+    };
     assert_eq!(
         Config::from_lookup(&long)
             .expect_err("too long")
+            .error_type(),
+        "ConfigError"
+    );
+    assert_eq!(
+        Config::from_lookup(&|_| None)
+            .expect_err("no bucket")
             .error_type(),
         "ConfigError"
     );

@@ -16,6 +16,9 @@
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use campaign_aws::http_sms::HttpSms;
+use campaign_aws::polly::Engine;
+use campaign_aws::{AwsPorts, PollySynthesizer, PollyVoice, SnsSms};
 use campaign_core::clock::Clock;
 use campaign_core::messages::DonationEvent;
 use campaign_core::ports::{
@@ -24,7 +27,7 @@ use campaign_core::ports::{
 };
 use campaign_core::usecases::follow_up::SendFollowUp;
 use lambda_kit::FunctionError;
-use lambda_kit::config::env_lookup;
+use lambda_kit::config::{TelephonyConfig, env_lookup, optional, required, table_prefix};
 use lambda_kit::sqs::{RecordResult, process_batch};
 use lambda_runtime::LambdaEvent;
 use tracing::Instrument;
@@ -33,10 +36,51 @@ pub const FUNCTION: &str = "sms-tts-fallback";
 
 const CONCURRENCY: usize = 5;
 
+/// Every environment variable [`Config`] reads (the deployment sets each).
+pub const ENV_VARS: &[&str] = &[
+    "CAMPAIGN_TABLE_PREFIX",
+    "SMS_PROVIDER",
+    "SMS_SENDER_ID",
+    "SMS_PROVIDER_SECRET_ID",
+    "POLLY_VOICE_ID",
+    "POLLY_ENGINE",
+    "TTS_CACHE_BUCKET",
+    "TELEPHONY_PROVIDER",
+    "ORIGINATE_QUEUE_URL",
+    "CONNECT_INSTANCE_ID",
+    "CONNECT_CONTACT_FLOW_ID",
+    "CONNECT_SOURCE_PHONE_NUMBER",
+    "CONNECT_REQUESTS_PER_SECOND",
+];
+
+/// Who sends the SMS.
 #[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SmsProvider {
+    /// `sns` (the default): SNS `Publish` to the number, transactional,
+    /// with `SMS_SENDER_ID` as the sender id where the country allows one.
+    Sns { sender_id: Option<String> },
+    /// `http`: the HTTP provider whose credentials are the Secrets Manager
+    /// secret `SMS_PROVIDER_SECRET_ID`.
+    Http { secret_id: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
-    /// `TTS_VOICE` (`Joanna`): the speech synthesizer's voice id.
+    /// `CAMPAIGN_TABLE_PREFIX` (`campaign-`).
+    pub table_prefix: String,
+    /// `SMS_PROVIDER` (`sns`), `SMS_SENDER_ID`, `SMS_PROVIDER_SECRET_ID`.
+    pub sms: SmsProvider,
+    /// `POLLY_VOICE_ID` (`Joanna`): the voice asked of the synthesizer. Polly
+    /// has no Hebrew voice; a campaign in Hebrew should set an SMS-only
+    /// follow-up or record its audio (see the README).
     pub voice: String,
+    /// `POLLY_ENGINE` (`neural`; or `standard`, which more voices support).
+    pub engine: String,
+    /// `TTS_CACHE_BUCKET` (required): where synthesized clips are cached by
+    /// a hash of text + voice + format.
+    pub tts_cache_bucket: String,
+    /// `TELEPHONY_PROVIDER` and its settings: how the TTS call is placed.
+    pub telephony: TelephonyConfig,
 }
 
 impl Config {
@@ -45,11 +89,39 @@ impl Config {
     }
 
     pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, FunctionError> {
-        let voice = lookup("TTS_VOICE")
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-            .unwrap_or_else(|| "Joanna".to_owned());
-        Ok(Self { voice })
+        let sms = match optional(lookup, "SMS_PROVIDER")
+            .unwrap_or_else(|| "sns".into())
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "sns" => SmsProvider::Sns {
+                sender_id: optional(lookup, "SMS_SENDER_ID"),
+            },
+            "http" => SmsProvider::Http {
+                secret_id: required(lookup, "SMS_PROVIDER_SECRET_ID")?,
+            },
+            other => {
+                return Err(FunctionError::Config(format!(
+                    "SMS_PROVIDER={other:?} is not sns or http"
+                )));
+            }
+        };
+        let engine = optional(lookup, "POLLY_ENGINE")
+            .unwrap_or_else(|| "neural".into())
+            .to_ascii_lowercase();
+        if !["neural", "standard", "generative", "long-form"].contains(&engine.as_str()) {
+            return Err(FunctionError::Config(format!(
+                "POLLY_ENGINE={engine:?} is not neural, standard, generative or long-form"
+            )));
+        }
+        Ok(Self {
+            table_prefix: table_prefix(lookup),
+            sms,
+            voice: optional(lookup, "POLLY_VOICE_ID").unwrap_or_else(|| "Joanna".to_owned()),
+            engine,
+            tts_cache_bucket: required(lookup, "TTS_CACHE_BUCKET")?,
+            telephony: TelephonyConfig::from_lookup(lookup)?,
+        })
     }
 }
 
@@ -65,12 +137,55 @@ pub struct Deps {
     pub clock: Arc<dyn Clock>,
 }
 
-/// WIRING: the integrator replaces this body with the AWS adapters
-/// (`campaign-aws`: DynamoDB stores and counters; the SMS gateway (SNS SMS or
-/// the provider behind Secrets Manager credentials); Polly with its S3 cache;
-/// the telephony adapter; the system clock).
-pub async fn build_deps(_config: &Config) -> anyhow::Result<Deps> {
-    anyhow::bail!("AWS adapters not wired yet")
+/// The AWS adapters: DynamoDB stores and counters; the SMS gateway (SNS SMS,
+/// or the HTTP provider behind Secrets Manager credentials); Polly with its
+/// S3 cache; the telephony adapter; the system clock. Each provider has its
+/// own time limit, backoff and circuit breaker.
+pub async fn build_deps(config: &Config) -> anyhow::Result<Deps> {
+    let aws = AwsPorts::connect(&config.table_prefix).await;
+    let sms: Arc<dyn SmsGateway> = match &config.sms {
+        SmsProvider::Sns { sender_id } => {
+            let sms = SnsSms::new(aws.clients.sns.clone(), aws.resilience());
+            Arc::new(match sender_id {
+                Some(id) => sms.with_sender_id(id),
+                None => sms,
+            })
+        }
+        SmsProvider::Http { secret_id } => {
+            Arc::new(HttpSms::new(aws.secrets(), secret_id, aws.resilience())?)
+        }
+    };
+    let cache = aws.objects(&config.tts_cache_bucket);
+    let voice = PollyVoice {
+        engine: Engine::from(config.engine.as_str()),
+        ..PollyVoice::default()
+    };
+    let tts = PollySynthesizer::new(
+        aws.clients.polly.clone(),
+        cache.clone(),
+        cache.location(""),
+        voice,
+        aws.resilience(),
+    );
+    let telephony: Arc<dyn Telephony> = match &config.telephony {
+        TelephonyConfig::Asterisk {
+            originate_queue_url,
+        } => aws.originate_queue(originate_queue_url),
+        TelephonyConfig::Connect { .. } => {
+            anyhow::bail!("TELEPHONY_PROVIDER=connect is not built into this binary")
+        }
+    };
+    Ok(Deps {
+        campaigns: aws.campaigns(),
+        contacts: aws.contacts(),
+        calls: aws.calls(),
+        blacklist: aws.blacklist(),
+        sms,
+        tts: Arc::new(tts),
+        telephony,
+        counters: aws.counters(),
+        clock: aws.clock.clone(),
+    })
 }
 
 pub async fn handler(

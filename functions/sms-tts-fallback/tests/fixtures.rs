@@ -2,6 +2,7 @@
 //! against embedded adapters: a campaign whose calls were placed, three
 //! mobiles and a landline.
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
@@ -12,8 +13,9 @@ use campaign_core::ports::CallRecord;
 use campaign_embedded::providers::ConsoleSms;
 use campaign_embedded::runtime::Local;
 use lambda_kit::FunctionError;
+use lambda_kit::config::{TelephonyConfig, names_read};
 use lambda_kit::testing::{self, scenario};
-use sms_tts_fallback::{Config, Deps, handler};
+use sms_tts_fallback::{Config, Deps, ENV_VARS, SmsProvider, handler};
 
 const DIR: &str = env!("CARGO_MANIFEST_DIR");
 const LANDLINE: &str = "cmp-000001-0b3e1ce60095fbd3";
@@ -117,9 +119,7 @@ async fn every_fixture_through_the_handler() {
                 .expect("an SQS event");
         let (guard, logs) = testing::capture_logs();
         let request_id = format!("req-{name}");
-        let config = Config {
-            voice: "Joanna".into(),
-        };
+        let config = config();
         let result = handler(
             &deps(&local, sms.clone()),
             &config,
@@ -139,12 +139,75 @@ async fn every_fixture_through_the_handler() {
     }
 }
 
+fn config() -> Config {
+    Config {
+        table_prefix: "campaign-".into(),
+        sms: SmsProvider::Sns { sender_id: None },
+        voice: "Joanna".into(),
+        engine: "neural".into(),
+        tts_cache_bucket: "tts-cache".into(),
+        telephony: TelephonyConfig::Asterisk {
+            originate_queue_url: "https://sqs/originate".into(),
+        },
+    }
+}
+
+const MINIMAL: [(&str, &str); 2] = [
+    ("TTS_CACHE_BUCKET", "tts-cache"),
+    ("ORIGINATE_QUEUE_URL", "https://sqs/originate"),
+];
+
 #[test]
-fn voice_defaults_and_reads_the_environment() {
+fn config_defaults_and_reads_the_environment() {
+    let (c, asked) = names_read(&MINIMAL, |l| Config::from_lookup(l));
+    assert_eq!(c.expect("defaults"), config());
+    let mut all = asked;
+    let values = [
+        ("TTS_CACHE_BUCKET", "tts-cache"),
+        ("POLLY_VOICE_ID", "Ruth"),
+        ("POLLY_ENGINE", "Standard"),
+        ("SMS_PROVIDER", "http"),
+        ("SMS_PROVIDER_SECRET_ID", "sms/provider"),
+        ("TELEPHONY_PROVIDER", "connect"),
+        ("CONNECT_INSTANCE_ID", "i-1"),
+        ("CONNECT_CONTACT_FLOW_ID", "f-1"),
+        ("CONNECT_SOURCE_PHONE_NUMBER", "+15550100"),
+    ];
+    let (c, asked) = names_read(&values, |l| Config::from_lookup(l));
+    let c = c.expect("all set");
+    assert_eq!(c.voice, "Ruth");
+    assert_eq!(c.engine, "standard");
     assert_eq!(
-        Config::from_lookup(&|_| None).expect("default").voice,
-        "Joanna"
+        c.sms,
+        SmsProvider::Http {
+            secret_id: "sms/provider".into()
+        }
     );
-    let lookup = |k: &str| (k == "TTS_VOICE").then(|| "Ruth".to_owned());
-    assert_eq!(Config::from_lookup(&lookup).expect("set").voice, "Ruth");
+    all.extend(asked);
+    let (sender, asked) = names_read(
+        &[MINIMAL[0], MINIMAL[1], ("SMS_SENDER_ID", "Charity")],
+        |l| Config::from_lookup(l),
+    );
+    assert_eq!(
+        sender.expect("sender").sms,
+        SmsProvider::Sns {
+            sender_id: Some("Charity".into())
+        }
+    );
+    all.extend(asked);
+    // Across its settings it reads exactly what the deployment sets.
+    let declared: BTreeSet<String> = ENV_VARS.iter().map(|v| v.to_string()).collect();
+    assert_eq!(all, declared);
+    for bad in [
+        ("SMS_PROVIDER", "pigeon"),
+        ("POLLY_ENGINE", "loud"),
+        ("TELEPHONY_PROVIDER", "pstn"),
+    ] {
+        let (c, _) = names_read(&[MINIMAL[0], MINIMAL[1], bad], |l| Config::from_lookup(l));
+        assert_eq!(c.expect_err("bad").error_type(), "ConfigError", "{bad:?}");
+    }
+    let (c, _) = names_read(&[("SMS_PROVIDER", "http"), MINIMAL[0], MINIMAL[1]], |l| {
+        Config::from_lookup(l)
+    });
+    assert_eq!(c.expect_err("no secret").error_type(), "ConfigError");
 }

@@ -1,6 +1,8 @@
 //! AWS adapters for the ports of `campaign-core`: DynamoDB stores, the SQS
 //! dial queue, the SNS event bus and SMS gateway, the S3 object store,
-//! Secrets Manager secrets and the Polly speech synthesizer. Each passes the
+//! Secrets Manager secrets and the Polly speech synthesizer, plus the
+//! originate queue to the Asterisk bridges ([`telephony`]), an HTTP SMS
+//! provider ([`http_sms`]) and [`wiring`], which builds them for a function. Each passes the
 //! same contract suites as the embedded adapters (`tests/emulator.rs`, run
 //! against a local moto server by `tests/run`).
 //!
@@ -44,12 +46,16 @@
 pub mod config;
 pub mod dynamodb;
 pub mod error;
+pub mod http_sms;
 pub mod polly;
+pub mod provision;
 pub mod resilience;
 pub mod s3;
 pub mod secrets;
 pub mod sns;
 pub mod sqs;
+pub mod telephony;
+pub mod wiring;
 
 pub use config::{AwsConfig, Clients};
 pub use dynamodb::{
@@ -62,3 +68,5 @@ pub use s3::S3Objects;
 pub use secrets::SecretsManagerSecrets;
 pub use sns::{SnsEventBus, SnsSms, Topics};
 pub use sqs::{SqsDialQueue, SqsDialQueueConsumer};
+pub use telephony::SqsOriginateQueue;
+pub use wiring::{AwsPorts, RandomIds};

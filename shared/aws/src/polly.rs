@@ -20,7 +20,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_sdk_polly::Client;
-use aws_sdk_polly::types::{Engine, OutputFormat, TextType, VoiceId};
+pub use aws_sdk_polly::types::{Engine, VoiceId};
+use aws_sdk_polly::types::{OutputFormat, TextType};
 use campaign_core::ports::{AudioRef, ObjectStore, SpeechSynthesizer, TtsError};
 use sha2::{Digest, Sha256};
 

@@ -36,14 +36,32 @@ pub struct Topics {
 }
 
 impl Topics {
+    /// The variables naming the three topics.
+    pub const ENV_VARS: [&'static str; 3] = [
+        "CALL_EVENTS_TOPIC_ARN",
+        "DONATION_EVENTS_TOPIC_ARN",
+        "OPTOUT_EVENTS_TOPIC_ARN",
+    ];
+
     /// From `CALL_EVENTS_TOPIC_ARN`, `DONATION_EVENTS_TOPIC_ARN` and
     /// `OPTOUT_EVENTS_TOPIC_ARN`.
     pub fn from_env() -> Result<Self, String> {
-        let var = |name: &str| std::env::var(name).map_err(|_| format!("{name} is not set"));
+        Self::from_lookup(&|name| std::env::var(name).ok())
+    }
+
+    /// The same, through a lookup (a function's typed config reads them so).
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let var = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| format!("{name} is not set"))
+        };
+        let [call, donation, optout] = Self::ENV_VARS;
         Ok(Self {
-            call_events: var("CALL_EVENTS_TOPIC_ARN")?,
-            donation_events: var("DONATION_EVENTS_TOPIC_ARN")?,
-            optout_events: var("OPTOUT_EVENTS_TOPIC_ARN")?,
+            call_events: var(call)?,
+            donation_events: var(donation)?,
+            optout_events: var(optout)?,
         })
     }
 

@@ -12,19 +12,21 @@ use std::time::Instant;
 use async_trait::async_trait;
 use aws_sdk_polly::operation::synthesize_speech::SynthesizeSpeechOutput;
 use aws_sdk_polly::primitives::ByteStream;
-use aws_sdk_sqs::types::QueueAttributeName;
 use aws_smithy_mocks::{MockResponseInterceptor, RuleMode, create_mock_http_client, mock};
 use campaign_aws::dynamodb::schema::{create_tables, delete_tables};
+use campaign_aws::provision;
 use campaign_aws::sns::decode_event;
+use campaign_aws::telephony::{COMMAND_ATTRIBUTE, HANG_UP, ORIGINATE};
 use campaign_aws::{
     AwsConfig, Clients, DynamoAuditLog, DynamoBlacklistStore, DynamoCallRecordStore,
     DynamoCampaignStore, DynamoContactStore, DynamoCounters, PollySynthesizer, PollyVoice,
     Resilience, S3Objects, SecretsManagerSecrets, SnsEventBus, SnsSms, SqsDialQueue,
-    SqsDialQueueConsumer, TableNames, Topics,
+    SqsDialQueueConsumer, SqsOriginateQueue, TableNames, Topics,
 };
 use campaign_core::clock::{ManualClock, SystemClock};
 use campaign_core::contracts::{self, BusObserver, Timeline};
-use campaign_core::ports::{BusEvent, ObjectStore, Secrets};
+use campaign_core::messages::{HangUpCommand, Message, OriginateCommand};
+use campaign_core::ports::{BusEvent, ObjectStore, Secrets, Telephony};
 use chrono::{DateTime, Duration, Utc};
 
 /// The emulator's clients, or `None` (with a note) when there is none.
@@ -228,16 +230,9 @@ impl Timeline for RealTime {
 }
 
 async fn create_queue(clients: &Clients, name: &str) -> String {
-    clients
-        .sqs
-        .create_queue()
-        .queue_name(name)
-        .send()
+    provision::create_queue(clients, name)
         .await
         .expect("create a queue on the emulator")
-        .queue_url()
-        .expect("queue url")
-        .to_owned()
 }
 
 #[tokio::test]
@@ -309,39 +304,10 @@ async fn event_bus_contract() {
     let ns = unique("bus");
     let mut arns = HashMap::new();
     let mut queues = HashMap::new();
-    for topic in ["call-events", "donation-events", "optout-events"] {
-        let arn = clients
-            .sns
-            .create_topic()
-            .name(format!("{ns}-{topic}"))
-            .send()
+    for topic in provision::TOPICS {
+        let (arn, url) = provision::topic_with_queue(&clients, &format!("{ns}-{topic}"))
             .await
-            .expect("create a topic")
-            .topic_arn()
-            .expect("topic arn")
-            .to_owned();
-        let url = create_queue(&clients, &format!("{ns}-{topic}")).await;
-        let queue_arn = clients
-            .sqs
-            .get_queue_attributes()
-            .queue_url(&url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .expect("queue attributes")
-            .attributes()
-            .and_then(|a| a.get(&QueueAttributeName::QueueArn).cloned())
-            .expect("queue arn");
-        clients
-            .sns
-            .subscribe()
-            .topic_arn(&arn)
-            .protocol("sqs")
-            .endpoint(queue_arn)
-            .attributes("RawMessageDelivery", "true")
-            .send()
-            .await
-            .expect("subscribe the queue to the topic");
+            .expect("a topic with its queue");
         arns.insert(topic, arn);
         queues.insert(topic, url);
     }
@@ -358,18 +324,74 @@ async fn event_bus_contract() {
     contracts::event_bus(&bus, &observer, &ns).await;
 }
 
+#[tokio::test]
+async fn originate_queue_carries_commands_the_bridge_can_route() {
+    let Some(clients) = emulator("originate_queue_carries_commands_the_bridge_can_route").await
+    else {
+        return;
+    };
+    let ns = unique("orig");
+    let url = create_queue(&clients, &format!("{ns}-originate")).await;
+    let telephony = SqsOriginateQueue::new(
+        clients.sqs.clone(),
+        &url,
+        Arc::new(Resilience::new(Arc::new(SystemClock))),
+    );
+    let command: OriginateCommand = serde_json::from_str(include_str!(
+        "../../../events/messages/originate-command/campaign-call.json"
+    ))
+    .expect("the checked-in example");
+    let ack = telephony.originate(&command).await.expect("queued");
+    assert!(!ack.duplicate);
+    assert!(!ack.carrier_call_id.is_empty());
+    telephony
+        .hang_up(&command.call_id)
+        .await
+        .expect("hang-up queued");
+    let mut received = Vec::new();
+    for _ in 0..5 {
+        let r = clients
+            .sqs
+            .receive_message()
+            .queue_url(&url)
+            .max_number_of_messages(10)
+            .message_attribute_names("All")
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .expect("receive");
+        for m in r.messages() {
+            let kind = m
+                .message_attributes()
+                .and_then(|a| a.get(COMMAND_ATTRIBUTE))
+                .and_then(|v| v.string_value())
+                .expect("a command attribute")
+                .to_owned();
+            received.push((kind, m.body().unwrap_or_default().to_owned()));
+        }
+        if received.len() >= 2 {
+            break;
+        }
+    }
+    received.sort();
+    assert_eq!(received.len(), 2, "{received:?}");
+    assert_eq!(received[0].0, HANG_UP);
+    let hang_up = HangUpCommand::decode(received[0].1.as_bytes()).expect("a hang-up command");
+    assert_eq!(hang_up.call_id, command.call_id);
+    assert_eq!(received[1].0, ORIGINATE);
+    assert_eq!(
+        OriginateCommand::decode(received[1].1.as_bytes()).expect("an originate command"),
+        command
+    );
+    let _ = clients.sqs.delete_queue().queue_url(&url).send().await;
+}
+
 // ---------------------------------------------------------------- providers
 
 async fn bucket(clients: &Clients, ns: &str) -> String {
-    let name = format!("{ns}-objects");
-    clients
-        .s3
-        .create_bucket()
-        .bucket(&name)
-        .send()
+    provision::create_bucket(clients, &format!("{ns}-objects"))
         .await
-        .expect("create a bucket on the emulator");
-    name
+        .expect("create a bucket on the emulator")
 }
 
 /// A plain HTTP GET to the emulator (no HTTP client crate needed): status

@@ -5,12 +5,16 @@
 //! - [`simulate`]: `campaign simulate` — a large campaign, faults, cost; and
 //!   `campaign prices` (idle monthly cost); [`charts`] draws its PNGs.
 //! - [`bench`]: `campaign bench …` — the in-process parts of `bench/run`.
+//! - [`serve`]: `campaign serve` — the HTTP API on 127.0.0.1 with the pipeline running.
+//! - [`token`]: `campaign token --role ROLE` — a development JWT for `serve`.
 
 pub mod bench;
 pub mod charts;
 pub mod contacts;
 pub mod demo;
+pub mod serve;
 pub mod simulate;
+pub mod token;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -63,6 +67,25 @@ pub enum Command {
         #[command(subcommand)]
         command: bench::BenchCommand,
     },
+    /// Serve the HTTP API on 127.0.0.1 with the pipeline running (embedded, simulated carrier).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Seed of the simulated carrier.
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        /// Seconds between the workflow's dispatches.
+        #[arg(long, default_value_t = 2)]
+        dispatch_interval: u32,
+    },
+    /// Print a development JWT that `campaign serve` accepts.
+    Token {
+        #[arg(long, value_enum)]
+        role: token::RoleArg,
+        /// Hours the token stays valid.
+        #[arg(long, default_value_t = 12)]
+        hours: u32,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -113,6 +136,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Simulate(args) => simulate::run(args),
         Command::Prices { file, json } => simulate::prices(file.as_deref(), json),
         Command::Bench { command } => bench::run(command),
+        Command::Serve {
+            addr,
+            seed,
+            dispatch_interval,
+        } => serve::run(addr, seed, dispatch_interval),
+        Command::Token { role, hours } => token::run(role, hours),
     }
 }
 

@@ -467,3 +467,39 @@ pub trait Secrets: Send + Sync {
 pub trait IdGenerator: Send + Sync {
     fn next_id(&self, prefix: &str) -> String;
 }
+
+// ---------------------------------------------------------------- API additions
+
+/// Starts a campaign's workflow (Step Functions on AWS; the local runtime's
+/// loop when embedded).
+#[async_trait]
+pub trait WorkflowStarter: Send + Sync {
+    /// Starts the workflow of `input.campaign_id`. Idempotent per campaign:
+    /// starting one that is already running is not an error, so a retried
+    /// start, schedule or resume can call it again safely.
+    async fn start(&self, input: &crate::messages::WorkflowInput) -> PortResult<()>;
+}
+
+/// An object as listed by an [`UploadStore`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectInfo {
+    pub key: String,
+    pub size_bytes: u64,
+    pub last_modified: Option<DateTime<Utc>>,
+}
+
+/// Where clients upload files too big for an API request (contact files,
+/// audio): a presigned PUT link per object, and listings.
+#[async_trait]
+pub trait UploadStore: Send + Sync {
+    /// A link that accepts one `PUT` of `key` with this `Content-Type` until
+    /// `expires_in` has passed.
+    async fn presign_put(
+        &self,
+        key: &str,
+        content_type: &str,
+        expires_in: Duration,
+    ) -> PortResult<String>;
+    /// Objects whose key starts with `prefix`, by key; paged.
+    async fn list(&self, prefix: &str, page: PageRequest) -> PortResult<Page<ObjectInfo>>;
+}

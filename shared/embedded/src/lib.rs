@@ -18,6 +18,8 @@
 //! - [`cost`]: request counts priced from the dated table `docs/prices.yaml`.
 //! - [`runtime`]: the pipeline driver, the `demo` campaign and the simulator.
 //! - [`testing`]: instants and campaign settings shared by the test crates.
+//! - [`uploads`]: presigned uploads and listings for `campaign serve`.
+//! - [`workflows`]: the local workflow starter.
 
 pub mod bus;
 pub mod carrier;
@@ -30,3 +32,5 @@ pub mod queue;
 pub mod runtime;
 pub mod store;
 pub mod testing;
+pub mod uploads;
+pub mod workflows;

@@ -32,6 +32,94 @@ pub fn parsed<T: FromStr>(
     }
 }
 
+/// A variable that may be unset (blank counts as unset).
+pub fn optional(lookup: &dyn Fn(&str) -> Option<String>, name: &str) -> Option<String> {
+    lookup(name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// `CAMPAIGN_TABLE_PREFIX`: the tables are `<prefix>campaigns`, … (one
+/// prefix per stage; `campaign-` when unset, as the emulator tests use).
+pub const TABLE_PREFIX: &str = "CAMPAIGN_TABLE_PREFIX";
+
+pub fn table_prefix(lookup: &dyn Fn(&str) -> Option<String>) -> String {
+    optional(lookup, TABLE_PREFIX).unwrap_or_else(|| "campaign-".to_owned())
+}
+
+/// Which carrier places the calls (`TELEPHONY_PROVIDER`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum TelephonyConfig {
+    /// `asterisk` (the default): commands go to `ORIGINATE_QUEUE_URL`,
+    /// which the Asterisk bridges consume.
+    Asterisk { originate_queue_url: String },
+    /// `connect`: Amazon Connect `StartOutboundVoiceContact`.
+    Connect {
+        instance_id: String,
+        contact_flow_id: String,
+        source_phone_number: String,
+        /// Connect's API rate for this account (2 per second by default).
+        requests_per_second: f64,
+    },
+}
+
+/// Every variable [`TelephonyConfig::from_lookup`] may read.
+pub const TELEPHONY_ENV_VARS: [&str; 6] = [
+    "TELEPHONY_PROVIDER",
+    "ORIGINATE_QUEUE_URL",
+    "CONNECT_INSTANCE_ID",
+    "CONNECT_CONTACT_FLOW_ID",
+    "CONNECT_SOURCE_PHONE_NUMBER",
+    "CONNECT_REQUESTS_PER_SECOND",
+];
+
+impl TelephonyConfig {
+    pub fn from_lookup(lookup: &dyn Fn(&str) -> Option<String>) -> Result<Self, FunctionError> {
+        let provider = optional(lookup, "TELEPHONY_PROVIDER").unwrap_or_else(|| "asterisk".into());
+        match provider.to_ascii_lowercase().as_str() {
+            "asterisk" => Ok(Self::Asterisk {
+                originate_queue_url: required(lookup, "ORIGINATE_QUEUE_URL")?,
+            }),
+            "connect" => {
+                let requests_per_second = parsed(lookup, "CONNECT_REQUESTS_PER_SECOND", 2.0)?;
+                if !(requests_per_second > 0.0 && requests_per_second <= 1_000.0) {
+                    return Err(FunctionError::Config(
+                        "CONNECT_REQUESTS_PER_SECOND must be above 0 and at most 1000".into(),
+                    ));
+                }
+                Ok(Self::Connect {
+                    instance_id: required(lookup, "CONNECT_INSTANCE_ID")?,
+                    contact_flow_id: required(lookup, "CONNECT_CONTACT_FLOW_ID")?,
+                    source_phone_number: required(lookup, "CONNECT_SOURCE_PHONE_NUMBER")?,
+                    requests_per_second,
+                })
+            }
+            other => Err(FunctionError::Config(format!(
+                "TELEPHONY_PROVIDER={other:?} is not asterisk or connect"
+            ))),
+        }
+    }
+}
+
+/// Runs `read` with a lookup that answers from `values` and returns every
+/// name it asked for, so a test can hold a function's `ENV_VARS` (what the
+/// deployment templates must set) to what its `Config` really reads.
+pub fn names_read<T>(
+    values: &[(&str, &str)],
+    read: impl FnOnce(&dyn Fn(&str) -> Option<String>) -> T,
+) -> (T, std::collections::BTreeSet<String>) {
+    let asked = std::cell::RefCell::new(std::collections::BTreeSet::new());
+    let lookup = |name: &str| {
+        asked.borrow_mut().insert(name.to_owned());
+        values
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| (*v).to_owned())
+    };
+    let out = read(&lookup);
+    (out, asked.into_inner())
+}
+
 /// The process environment as a lookup.
 pub fn env_lookup(name: &str) -> Option<String> {
     std::env::var(name).ok()
@@ -61,5 +149,45 @@ mod tests {
         assert_eq!(parsed(&lookup, "N", 1u32).expect("n"), 42);
         assert_eq!(parsed(&lookup, "MISSING", 7u32).expect("default"), 7);
         assert!(parsed(&lookup, "BAD", 1u32).is_err());
+    }
+
+    #[test]
+    fn telephony_is_asterisk_by_default_and_connect_needs_its_ids() {
+        let (asterisk, asked) = names_read(&[("ORIGINATE_QUEUE_URL", "https://q")], |l| {
+            TelephonyConfig::from_lookup(l)
+        });
+        assert_eq!(
+            asterisk.expect("asterisk"),
+            TelephonyConfig::Asterisk {
+                originate_queue_url: "https://q".into()
+            }
+        );
+        assert!(
+            asked
+                .iter()
+                .all(|n| TELEPHONY_ENV_VARS.contains(&n.as_str()))
+        );
+        let values = [
+            ("TELEPHONY_PROVIDER", "connect"),
+            ("CONNECT_INSTANCE_ID", "i-1"),
+            ("CONNECT_CONTACT_FLOW_ID", "f-1"),
+            ("CONNECT_SOURCE_PHONE_NUMBER", "+15550100"),
+        ];
+        let (connect, asked) = names_read(&values, |l| TelephonyConfig::from_lookup(l));
+        assert!(matches!(
+            connect.expect("connect"),
+            TelephonyConfig::Connect { requests_per_second, .. } if requests_per_second == 2.0
+        ));
+        assert!(
+            asked
+                .iter()
+                .all(|n| TELEPHONY_ENV_VARS.contains(&n.as_str()))
+        );
+        let (missing, _) = names_read(&values[..2], |l| TelephonyConfig::from_lookup(l));
+        assert_eq!(missing.expect_err("no flow").error_type(), "ConfigError");
+        let (unknown, _) = names_read(&[("TELEPHONY_PROVIDER", "pstn")], |l| {
+            TelephonyConfig::from_lookup(l)
+        });
+        assert_eq!(unknown.expect_err("unknown").error_type(), "ConfigError");
     }
 }

@@ -12,14 +12,22 @@
 //! - [`optout`]: the do-not-call list (key 9, admin adds, imports).
 //! - [`progress`]: is the campaign done.
 //! - [`report`]: the campaign report (CSV) and its link.
+//! - [`blacklist_admin`]: one number's history; the list as CSV.
+//! - [`call_manager`]: the `004_*` call-manager API (initiate, callback).
+//! - [`campaign_edit`]: edits with the impact rules for running campaigns; clones.
+//! - [`metrics_query`]: live, aggregate, compared and daily metrics.
 
+pub mod blacklist_admin;
 pub mod call_events;
+pub mod call_manager;
+pub mod campaign_edit;
 pub mod contacts;
 pub mod dial;
 pub mod dispatch;
 pub mod enrich;
 pub mod follow_up;
 pub mod lifecycle;
+pub mod metrics_query;
 pub mod optout;
 pub mod progress;
 pub mod report;

@@ -1,0 +1,263 @@
+//! `campaign serve`: the HTTP API (the `campaign-api` router) on 127.0.0.1
+//! with the embedded adapters, and the whole pipeline running behind it in
+//! real time — workflow starts, dispatch, the dial queue, the simulated
+//! carrier (no call is placed), call events, follow-ups, opt-outs — so a
+//! campaign driven with curl progresses like a deployed one.
+//!
+//! Development tokens come from `campaign token` (same signing key, see
+//! [`crate::token`]); the v1 token is `CALL_MANAGER_TOKEN`. Presigned
+//! upload links point back at this server (`PUT /local-uploads/...`).
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration as StdDuration;
+
+use anyhow::Context;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::put;
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use campaign_api::auth::{Authenticator, DevJwt};
+use campaign_api::{ApiConfig, ApiState};
+use campaign_core::campaign::CampaignStatus;
+use campaign_core::clock::{Clock, ManualClock};
+use campaign_core::phone::PhoneParser;
+use campaign_core::ports::ObjectStore;
+use campaign_embedded::providers::{MapSecrets, MemoryObjects};
+use campaign_embedded::runtime::{Local, LocalConfig};
+use campaign_embedded::uploads::LocalUploads;
+use campaign_embedded::workflows::LocalWorkflows;
+
+/// The runtime's clock, brought to the wall clock whenever it is read: the
+/// pipeline and the API agree on "now", and it never goes back.
+struct WallClock(Arc<ManualClock>);
+
+impl Clock for WallClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0.set(Utc::now());
+        self.0.now()
+    }
+}
+
+/// The secret name the v1 token is kept under in the local secrets map.
+const TOKEN_SECRET: &str = "call-manager-token";
+
+/// Largest file a local presigned upload takes (audio is 10 MB at most).
+const MAX_LOCAL_UPLOAD: usize = 50 * 1024 * 1024;
+
+/// A running local server.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub local: Arc<Local>,
+    pub state: Arc<ApiState>,
+    pub app: Router,
+    pub workflows: Arc<LocalWorkflows>,
+    listener: tokio::net::TcpListener,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub addr: String,
+    pub seed: u64,
+    /// How often the workflow loop dispatches (Step Functions' wait).
+    pub dispatch_interval_secs: u32,
+    /// The call-manager v1 token (`CALL_MANAGER_TOKEN`); v1 is refused without one.
+    pub call_manager_token: Option<String>,
+    pub jwt_key: Vec<u8>,
+}
+
+/// Binds the address and wires everything (does not serve yet).
+pub async fn build(options: ServeOptions) -> anyhow::Result<Server> {
+    let listener = tokio::net::TcpListener::bind(&options.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", options.addr))?;
+    let addr = listener.local_addr()?;
+    let config = LocalConfig {
+        seed: options.seed,
+        dispatch_interval_secs: options.dispatch_interval_secs,
+        ..LocalConfig::default()
+    };
+    let objects: Arc<dyn ObjectStore> = Arc::new(MemoryObjects::new());
+    let local = Arc::new(Local::with_objects(config, Utc::now(), objects.clone()));
+    let clock: Arc<dyn Clock> = Arc::new(WallClock(local.clock.clone()));
+    let files = Arc::new(MemoryObjects::new());
+    let mut link_key = [0u8; 32];
+    for (i, b) in options.jwt_key.iter().enumerate() {
+        link_key[i % 32] ^= b.rotate_left(3);
+    }
+    let uploads = Arc::new(LocalUploads::new(
+        files.clone(),
+        format!("http://{addr}/local-uploads"),
+        link_key,
+        clock.clone(),
+    ));
+    let workflows = Arc::new(LocalWorkflows::new());
+    let secrets = MapSecrets::default();
+    if let Some(token) = &options.call_manager_token {
+        secrets.insert(TOKEN_SECRET, token.clone());
+    }
+    let state = Arc::new(ApiState {
+        campaigns: local.store.clone(),
+        contacts: local.store.clone(),
+        blacklist: local.store.clone(),
+        calls: local.store.clone(),
+        counters: local.counters.clone(),
+        audit: local.store.clone(),
+        queue: local.queue.clone(),
+        reports: objects,
+        uploads: files.clone(),
+        upload_links: uploads.clone(),
+        audio: uploads.clone(),
+        workflows: workflows.clone(),
+        secrets: Arc::new(secrets),
+        ids: local.ids.clone(),
+        clock,
+        auth: Authenticator::Dev(Arc::new(DevJwt::new(options.jwt_key.clone()))),
+        config: ApiConfig {
+            call_manager_token_secret: TOKEN_SECRET.into(),
+            audio_location_prefix: "local://".into(),
+            ..ApiConfig::default()
+        },
+        parser: PhoneParser::default(),
+    });
+    let app = campaign_api::router(state.clone()).merge(
+        Router::new()
+            .route("/local-uploads/{*key}", put(receive_upload))
+            .layer(DefaultBodyLimit::max(MAX_LOCAL_UPLOAD))
+            .with_state(uploads),
+    );
+    Ok(Server {
+        addr,
+        local,
+        state,
+        app,
+        workflows,
+        listener,
+    })
+}
+
+#[derive(Debug, Deserialize)]
+struct LinkQuery {
+    content_type: String,
+    expires: i64,
+    signature: String,
+}
+
+/// The other end of a local presigned link (what S3 does on AWS).
+async fn receive_upload(
+    State(uploads): State<Arc<LocalUploads>>,
+    Path(key): Path<String>,
+    Query(q): Query<LinkQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> (StatusCode, &'static str) {
+    let sent_type = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !uploads.verify(&key, &q.content_type, q.expires, &q.signature) {
+        return (StatusCode::FORBIDDEN, "invalid or expired upload link\n");
+    }
+    if !sent_type.eq_ignore_ascii_case(&q.content_type) {
+        return (
+            StatusCode::FORBIDDEN,
+            "Content-Type differs from the signed one\n",
+        );
+    }
+    match uploads.objects().put(&key, body.to_vec(), sent_type).await {
+        Ok(()) => (StatusCode::OK, ""),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not store the upload\n",
+        ),
+    }
+}
+
+/// What the Step Functions workflow's first task does, for each workflow
+/// started since the last turn: a draft or scheduled campaign becomes active
+/// (dialling still waits for its start time and windows).
+async fn start_new_workflows(local: &Local, workflows: &LocalWorkflows) {
+    for input in workflows.take_new() {
+        let id = &input.campaign_id;
+        let status = match local.campaigns().get(id).await {
+            Ok(Some(c)) => c.status,
+            Ok(None) => continue,
+            Err(e) => {
+                tracing::error!(campaign_id = %id, error = %e, "reading a started campaign failed");
+                continue;
+            }
+        };
+        if matches!(status, CampaignStatus::Draft | CampaignStatus::Scheduled)
+            && let Err(e) = local.lifecycle().start(id, "workflow").await
+        {
+            tracing::error!(campaign_id = %id, error = %e, "starting the workflow failed");
+        }
+    }
+}
+
+/// The pipeline in real time, every `tick`, until the process ends.
+pub async fn drive(local: Arc<Local>, workflows: Arc<LocalWorkflows>, tick: StdDuration) {
+    loop {
+        local.clock.set(Utc::now());
+        start_new_workflows(&local, &workflows).await;
+        if let Err(e) = local.step().await {
+            tracing::error!(error = %e, "pipeline step failed");
+        }
+        tokio::time::sleep(tick).await;
+    }
+}
+
+impl Server {
+    /// Serves until Ctrl-C, with the pipeline running beside.
+    pub async fn run(self) -> anyhow::Result<()> {
+        let pipeline = tokio::spawn(drive(
+            self.local.clone(),
+            self.workflows.clone(),
+            StdDuration::from_millis(200),
+        ));
+        let result = axum::serve(self.listener, self.app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await;
+        pipeline.abort();
+        result.context("server failed")
+    }
+}
+
+pub fn run(addr: String, seed: u64, dispatch_interval_secs: u32) -> anyhow::Result<ExitCode> {
+    let options = ServeOptions {
+        addr,
+        seed,
+        dispatch_interval_secs,
+        call_manager_token: std::env::var("CALL_MANAGER_TOKEN")
+            .ok()
+            .filter(|t| !t.trim().is_empty()),
+        jwt_key: crate::token::signing_key()?,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let v1 = options.call_manager_token.is_some();
+        let server = build(options).await?;
+        let a = server.addr;
+        eprintln!("campaign serve: http://{a}  (embedded adapters, simulated carrier: no call is placed)");
+        eprintln!("  token:    TOKEN=$(campaign token --role administrator)   # or campaign-manager, analyst");
+        eprintln!("  try:      curl -H \"Authorization: Bearer $TOKEN\" http://{a}/api/campaigns");
+        eprintln!("  API docs: http://{a}/openapi.json");
+        if v1 {
+            eprintln!("  v1 API:   X-Auth-Token = $CALL_MANAGER_TOKEN");
+        } else {
+            eprintln!("  v1 API:   off (set CALL_MANAGER_TOKEN to enable /api/v1/...)");
+        }
+        server.run().await
+    })?;
+    Ok(ExitCode::SUCCESS)
+}

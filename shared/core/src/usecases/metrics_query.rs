@@ -1,0 +1,237 @@
+//! Metrics for the dashboard: a campaign's live snapshot (active calls from
+//! the concurrency slots, the dial queue's depth, the pace in force, outcome
+//! counts from the live counters and the rates derived from them), the
+//! aggregate over campaigns, a side-by-side comparison, and the history by
+//! day over a date range (computed from the stored call records, so it
+//! always matches the report).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::campaign::{Campaign, CampaignStatus};
+use crate::ids::CampaignId;
+use crate::messages::CallPurpose;
+use crate::metrics::{FollowUpResult, LiveMetrics, OutcomeCounts, Rates, aggregate};
+use crate::outcome::CallOutcome;
+use crate::ports::{
+    CallRecordStore, CampaignStore, Clock, ContactStore, Counters, DialQueue, PageRequest,
+    StatusCounts,
+};
+
+use super::call_events::follow_up_key;
+use super::report::follow_up_result;
+use super::{UseCaseError, UseCaseResult, keys, load_campaign};
+
+/// One campaign's dashboard snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CampaignMetrics {
+    pub campaign_id: CampaignId,
+    pub name: String,
+    pub status: CampaignStatus,
+    pub at: DateTime<Utc>,
+    pub live: LiveMetrics,
+    pub contacts: StatusCounts,
+}
+
+/// Every campaign's counts summed, with the campaigns they came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AggregateMetrics {
+    pub at: DateTime<Utc>,
+    pub campaigns: usize,
+    pub active_calls: u32,
+    pub queue_depth: u64,
+    pub counts: OutcomeCounts,
+    pub rates: Rates,
+    pub contacts: StatusCounts,
+}
+
+/// One day of a campaign's history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DayMetrics {
+    pub date: NaiveDate,
+    pub counts: OutcomeCounts,
+    pub rates: Rates,
+}
+
+/// The longest history range one request may ask for.
+pub const MAX_HISTORY_DAYS: i64 = 366;
+
+pub struct MetricsQuery<'a> {
+    pub campaigns: &'a dyn CampaignStore,
+    pub contacts: &'a dyn ContactStore,
+    pub calls: &'a dyn CallRecordStore,
+    pub counters: &'a dyn Counters,
+    pub queue: &'a dyn DialQueue,
+    pub clock: &'a dyn Clock,
+}
+
+impl MetricsQuery<'_> {
+    /// The outcome counts kept live by the call-event and follow-up paths.
+    pub async fn counts(&self, id: &CampaignId) -> UseCaseResult<OutcomeCounts> {
+        let get = |field: &str| {
+            let key = keys::metric(id, field);
+            async move { self.counters.get(&key).await }
+        };
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        let mut c = OutcomeCounts {
+            attempts: n(get("attempts").await?),
+            answered: n(get(CallOutcome::Answered.as_str()).await?),
+            converted: n(get(CallOutcome::Converted.as_str()).await?),
+            opted_out: n(get(CallOutcome::OptedOut.as_str()).await?),
+            busy: n(get(CallOutcome::Busy.as_str()).await?),
+            no_answer: n(get(CallOutcome::NoAnswer.as_str()).await?),
+            failed: n(get(CallOutcome::Failed.as_str()).await?),
+            disconnected: n(get(CallOutcome::Disconnected.as_str()).await?),
+            blacklisted: n(get(CallOutcome::Blacklisted.as_str()).await?),
+            ..OutcomeCounts::default()
+        };
+        c.sms_sent = n(get(follow_up_key(FollowUpResult::SmsSent)).await?);
+        c.sms_failed = n(get(follow_up_key(FollowUpResult::SmsFailed)).await?);
+        c.tts_delivered = n(get(follow_up_key(FollowUpResult::TtsDelivered)).await?);
+        c.tts_failed = n(get(follow_up_key(FollowUpResult::TtsFailed)).await?);
+        Ok(c)
+    }
+
+    /// The live snapshot of one campaign.
+    pub async fn live(&self, id: &CampaignId) -> UseCaseResult<CampaignMetrics> {
+        let campaign = load_campaign(self.campaigns, id).await?;
+        let depth = self.queue.depth().await?;
+        self.snapshot(&campaign, depth).await
+    }
+
+    async fn snapshot(&self, campaign: &Campaign, depth: u64) -> UseCaseResult<CampaignMetrics> {
+        let now = self.clock.now();
+        let id = &campaign.id;
+        let active = self.counters.active_slots(&keys::slots(id), now).await?;
+        let counts = self.counts(id).await?;
+        let contacts = self.contacts.count_by_status(id).await?;
+        let pace = if campaign.status == CampaignStatus::Active {
+            campaign.settings.pace.calls_per_second
+        } else {
+            0
+        };
+        Ok(CampaignMetrics {
+            campaign_id: id.clone(),
+            name: campaign.name.clone(),
+            status: campaign.status,
+            at: now,
+            live: LiveMetrics::new(active, depth, pace, counts),
+            contacts,
+        })
+    }
+
+    /// Snapshots of the given campaigns, in the order given (a comparison).
+    pub async fn compare(&self, ids: &[CampaignId]) -> UseCaseResult<Vec<CampaignMetrics>> {
+        let depth = self.queue.depth().await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            let campaign = load_campaign(self.campaigns, id).await?;
+            out.push(self.snapshot(&campaign, depth).await?);
+        }
+        Ok(out)
+    }
+
+    /// The sum over `ids`, or over every campaign when `ids` is empty.
+    pub async fn aggregate(&self, ids: &[CampaignId]) -> UseCaseResult<AggregateMetrics> {
+        let ids = if ids.is_empty() {
+            self.all_ids().await?
+        } else {
+            ids.to_vec()
+        };
+        let snapshots = self.compare(&ids).await?;
+        let counts = aggregate(snapshots.iter().map(|s| &s.live.counts));
+        let mut contacts = StatusCounts::default();
+        for s in &snapshots {
+            let c = s.contacts;
+            contacts.pending += c.pending;
+            contacts.in_progress += c.in_progress;
+            contacts.completed += c.completed;
+            contacts.failed += c.failed;
+            contacts.blacklisted += c.blacklisted;
+        }
+        Ok(AggregateMetrics {
+            at: self.clock.now(),
+            campaigns: snapshots.len(),
+            active_calls: snapshots.iter().map(|s| s.live.active_calls).sum(),
+            queue_depth: self.queue.depth().await?,
+            rates: counts.rates(),
+            counts,
+            contacts,
+        })
+    }
+
+    async fn all_ids(&self) -> UseCaseResult<Vec<CampaignId>> {
+        let mut out = Vec::new();
+        let mut page = PageRequest::first(200);
+        loop {
+            let p = self.campaigns.list(page.clone()).await?;
+            out.extend(p.items.into_iter().map(|c| c.id));
+            match p.next {
+                Some(n) => page.cursor = Some(n),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Per-day counts of campaign calls placed from `from` to `to`
+    /// (inclusive, UTC dates), from the stored call records.
+    pub async fn history(
+        &self,
+        id: &CampaignId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> UseCaseResult<Vec<DayMetrics>> {
+        if to < from {
+            return Err(UseCaseError::Invalid(vec![
+                "to: must not be before from".into(),
+            ]));
+        }
+        if (to - from).num_days() >= MAX_HISTORY_DAYS {
+            return Err(UseCaseError::Invalid(vec![format!(
+                "to: a range may span at most {MAX_HISTORY_DAYS} days"
+            )]));
+        }
+        load_campaign(self.campaigns, id).await?;
+        let mut days: BTreeMap<NaiveDate, OutcomeCounts> = BTreeMap::new();
+        let mut day = from;
+        loop {
+            days.insert(day, OutcomeCounts::default());
+            match day.succ_opt() {
+                Some(next) if next <= to => day = next,
+                _ => break,
+            }
+        }
+        let mut page = PageRequest::first(1000);
+        loop {
+            let p = self.calls.list(id, page.clone()).await?;
+            for r in &p.items {
+                let date = r.created_at.date_naive();
+                let Some(counts) = days.get_mut(&date) else {
+                    continue;
+                };
+                if r.purpose == CallPurpose::Campaign
+                    && let Some(o) = r.outcome
+                {
+                    counts.record(o);
+                }
+                if let Some(f) = r.follow_up.as_deref().and_then(follow_up_result) {
+                    counts.record_follow_up(f);
+                }
+            }
+            match p.next {
+                Some(n) => page.cursor = Some(n),
+                None => break,
+            }
+        }
+        Ok(days
+            .into_iter()
+            .map(|(date, counts)| DayMetrics {
+                date,
+                rates: counts.rates(),
+                counts,
+            })
+            .collect())
+    }
+}

@@ -155,11 +155,12 @@ struct Bar {
 
 impl Bar {
     fn phase(&self, text: &str) {
-        eprint!("\r\x1b[2K{text}");
-        if !self.tty {
-            eprintln!();
+        if self.tty {
+            eprint!("\r\x1b[2K{text}");
+            let _ = std::io::stderr().flush();
+        } else {
+            eprintln!("{text}");
         }
-        let _ = std::io::stderr().flush();
     }
 
     fn running(&self, p: &campaign_embedded::runtime::ProgressSnapshot) {
@@ -224,10 +225,11 @@ pub fn run(args: SimulateArgs) -> anyhow::Result<ExitCode> {
         SimPhase::Checking => bar.phase("checking invariants…"),
         SimPhase::Reporting => bar.phase("writing the report…"),
     }))?;
-    eprintln!(
-        "\r\x1b[2Kdone in {:.1} s",
-        bar.started.elapsed().as_secs_f64()
-    );
+    let done = format!("done in {:.1} s", bar.started.elapsed().as_secs_f64());
+    bar.phase(&done);
+    if bar.tty {
+        eprintln!();
+    }
 
     let t = Instant::now();
     let summary = out.join("summary.json");

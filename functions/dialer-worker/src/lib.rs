@@ -26,8 +26,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_lambda_events::event::sqs::SqsBatchResponse;
-use campaign_connect::{ConnectConfig, ConnectTelephony};
 use campaign_aws::{AwsPorts, Topics};
+use campaign_connect::{ConnectConfig, ConnectTelephony};
 use campaign_core::clock::Clock;
 use campaign_core::ports::{CallRecordStore, ContactStore, Counters, EventBus, Telephony};
 use campaign_core::usecases::dial::{DEFAULT_SLOT_LEASE_SECS, Dial, DialResult};
@@ -122,23 +122,20 @@ pub async fn build_deps(config: &Config) -> anyhow::Result<Deps> {
             originate_queue_url,
         } => aws.originate_queue(originate_queue_url),
         TelephonyConfig::Connect => {
-            let connect = config
-                .connect
-                .clone()
-                .ok_or_else(|| anyhow::anyhow!("TELEPHONY_PROVIDER=connect without its settings"))?;
+            let connect = config.connect.clone().ok_or_else(|| {
+                anyhow::anyhow!("TELEPHONY_PROVIDER=connect without its settings")
+            })?;
             let sdk = aws
                 .sdk_config
                 .as_ref()
                 .ok_or_else(|| anyhow::anyhow!("no AWS configuration for Connect"))?;
             let client = aws_sdk_connect::Client::new(sdk);
             // One Connect API rate for the whole fleet, kept in the counters table.
-            Arc::new(
-                ConnectTelephony::new(client, connect).with_shared_rate(
-                    aws.counters(),
-                    aws.clock.clone(),
-                    std::time::Duration::from_secs(2),
-                ),
-            )
+            Arc::new(ConnectTelephony::new(client, connect).with_shared_rate(
+                aws.counters(),
+                aws.clock.clone(),
+                std::time::Duration::from_secs(2),
+            ))
         }
     };
     Ok(Deps {

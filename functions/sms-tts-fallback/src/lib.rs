@@ -18,8 +18,8 @@ use std::sync::Arc;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use campaign_aws::http_sms::HttpSms;
 use campaign_aws::polly::Engine;
-use campaign_connect::{ConnectConfig, ConnectTelephony};
 use campaign_aws::{AwsPorts, PollySynthesizer, PollyVoice, SnsSms};
+use campaign_connect::{ConnectConfig, ConnectTelephony};
 use campaign_core::clock::Clock;
 use campaign_core::messages::DonationEvent;
 use campaign_core::ports::{
@@ -184,23 +184,20 @@ pub async fn build_deps(config: &Config) -> anyhow::Result<Deps> {
             originate_queue_url,
         } => aws.originate_queue(originate_queue_url),
         TelephonyConfig::Connect => {
-            let connect = config
-                .connect
-                .clone()
-                .ok_or_else(|| anyhow::anyhow!("TELEPHONY_PROVIDER=connect without its settings"))?;
+            let connect = config.connect.clone().ok_or_else(|| {
+                anyhow::anyhow!("TELEPHONY_PROVIDER=connect without its settings")
+            })?;
             let sdk = aws
                 .sdk_config
                 .as_ref()
                 .ok_or_else(|| anyhow::anyhow!("no AWS configuration for Connect"))?;
             let client = aws_sdk_connect::Client::new(sdk);
             // One Connect API rate for the whole fleet, kept in the counters table.
-            Arc::new(
-                ConnectTelephony::new(client, connect).with_shared_rate(
-                    aws.counters(),
-                    aws.clock.clone(),
-                    std::time::Duration::from_secs(2),
-                ),
-            )
+            Arc::new(ConnectTelephony::new(client, connect).with_shared_rate(
+                aws.counters(),
+                aws.clock.clone(),
+                std::time::Duration::from_secs(2),
+            ))
         }
     };
     Ok(Deps {

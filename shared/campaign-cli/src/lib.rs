@@ -2,12 +2,18 @@
 //!
 //! - [`contacts`]: `campaign contacts check FILE` — the import summary of a CSV/XLSX file.
 //! - [`demo`]: `campaign demo` — a whole campaign end to end in virtual time.
+//! - [`simulate`]: `campaign simulate` — a large campaign, faults, cost; and
+//!   `campaign prices` (idle monthly cost); [`charts`] draws its PNGs.
+//! - [`bench`]: `campaign bench …` — the in-process parts of `bench/run`.
 //! - [`serve`]: `campaign serve` — the HTTP API on 127.0.0.1 with the pipeline running.
 //! - [`token`]: `campaign token --role ROLE` — a development JWT for `serve`.
 
+pub mod bench;
+pub mod charts;
 pub mod contacts;
 pub mod demo;
 pub mod serve;
+pub mod simulate;
 pub mod token;
 
 use std::path::PathBuf;
@@ -44,6 +50,22 @@ pub enum Command {
         /// Where the report and summary are written.
         #[arg(long, default_value = "out/demo")]
         out: PathBuf,
+    },
+    /// Simulate a large campaign in virtual time (500,000 contacts by
+    /// default), optionally with faults; invariants, charts and cost.
+    Simulate(simulate::SimulateArgs),
+    /// The price table's idle monthly cost of the infrastructure.
+    Prices {
+        /// Another price table (default: the bundled docs/prices.yaml).
+        #[arg(long)]
+        file: Option<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Benchmark helpers (used by bench/run).
+    Bench {
+        #[command(subcommand)]
+        command: bench::BenchCommand,
     },
     /// Serve the HTTP API on 127.0.0.1 with the pipeline running (embedded, simulated carrier).
     Serve {
@@ -111,6 +133,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             seed,
             out,
         } => demo::run(contacts, seed, &out),
+        Command::Simulate(args) => simulate::run(args),
+        Command::Prices { file, json } => simulate::prices(file.as_deref(), json),
+        Command::Bench { command } => bench::run(command),
         Command::Serve {
             addr,
             seed,

@@ -182,6 +182,45 @@ impl SimulatedCarrier {
         self.lock().requests.clone()
     }
 
+    /// Reads the log of placed calls and the request counts without copying
+    /// them (a 500,000-contact run places about 800,000 calls).
+    pub fn with_log<R>(&self, f: impl FnOnce(&[Origination], &HashMap<CallId, u32>) -> R) -> R {
+        let st = self.lock();
+        f(&st.originations, &st.requests)
+    }
+
+    /// Calls in progress at `now` (campaign and TTS), from the carrier's view.
+    pub fn live_calls(&self, now: DateTime<Utc>) -> usize {
+        self.lock()
+            .originations
+            .iter()
+            .rev()
+            .take_while(|o| o.at + Duration::hours(1) > now)
+            .filter(|o| o.at <= now && o.ends_at > now)
+            .count()
+    }
+
+    /// The telephony host restarts: every live call is cut now and the
+    /// events it had still to produce are lost with the process (the bridge
+    /// cannot report channels that no longer exist). Returns the calls cut.
+    pub fn restart(&self, now: DateTime<Utc>) -> usize {
+        let mut st = self.lock();
+        st.queue.clear();
+        st.events.clear();
+        let mut cut = 0;
+        // Calls last minutes: only the recent tail can still be live.
+        for o in st.originations.iter_mut().rev() {
+            if o.at + Duration::hours(1) <= now {
+                break;
+            }
+            if o.ends_at > now {
+                o.ends_at = now;
+                cut += 1;
+            }
+        }
+        cut
+    }
+
     fn push(st: &mut State, at: DateTime<Utc>, ev: BusEvent) {
         st.seq += 1;
         let id = st.seq as usize;
@@ -463,12 +502,16 @@ impl Telephony for SimulatedCarrier {
 /// Peak number of overlapping campaign calls per campaign, from the
 /// carrier's own view (origination to end).
 pub fn peak_concurrency(originations: &[Origination]) -> BTreeMap<String, u32> {
-    let mut edges: BTreeMap<String, Vec<(DateTime<Utc>, i32)>> = BTreeMap::new();
-    for o in originations
-        .iter()
-        .filter(|o| o.purpose == CallPurpose::Campaign)
-    {
-        let e = edges.entry(o.campaign.clone()).or_default();
+    peak_concurrency_of(originations.iter())
+}
+
+/// [`peak_concurrency`] over borrowed originations.
+pub fn peak_concurrency_of<'a>(
+    originations: impl Iterator<Item = &'a Origination>,
+) -> BTreeMap<String, u32> {
+    let mut edges: HashMap<&str, Vec<(DateTime<Utc>, i32)>> = HashMap::new();
+    for o in originations.filter(|o| o.purpose == CallPurpose::Campaign) {
+        let e = edges.entry(o.campaign.as_str()).or_default();
         e.push((o.at, 1));
         e.push((o.ends_at, -1));
     }
@@ -477,30 +520,34 @@ pub fn peak_concurrency(originations: &[Origination]) -> BTreeMap<String, u32> {
         .map(|(campaign, mut e)| {
             // Ends sort before starts at the same instant: a slot freed at t
             // can be reused at t.
-            e.sort();
+            e.sort_unstable();
             let (mut cur, mut peak) = (0i32, 0i32);
             for (_, d) in e {
                 cur += d;
                 peak = peak.max(cur);
             }
-            (campaign, peak.max(0) as u32)
+            (campaign.to_owned(), peak.max(0) as u32)
         })
         .collect()
 }
 
 /// Peak originations in any one second per campaign.
 pub fn peak_rate(originations: &[Origination]) -> BTreeMap<String, u32> {
-    let mut per: HashMap<(String, i64), u32> = HashMap::new();
-    for o in originations
-        .iter()
-        .filter(|o| o.purpose == CallPurpose::Campaign)
-    {
-        *per.entry((o.campaign.clone(), o.at.timestamp()))
+    peak_rate_of(originations.iter())
+}
+
+/// [`peak_rate`] over borrowed originations.
+pub fn peak_rate_of<'a>(
+    originations: impl Iterator<Item = &'a Origination>,
+) -> BTreeMap<String, u32> {
+    let mut per: HashMap<(&str, i64), u32> = HashMap::new();
+    for o in originations.filter(|o| o.purpose == CallPurpose::Campaign) {
+        *per.entry((o.campaign.as_str(), o.at.timestamp()))
             .or_default() += 1;
     }
     let mut out: BTreeMap<String, u32> = BTreeMap::new();
     for ((c, _), n) in per {
-        let e = out.entry(c).or_default();
+        let e = out.entry(c.to_owned()).or_default();
         *e = (*e).max(n);
     }
     out

@@ -94,12 +94,19 @@ impl Counters for MemoryCounters {
         let mut inner = self.lock();
         let slots = inner.slots.entry(scope.to_owned()).or_default();
         // A lease is held while now < lease_until.
-        slots.retain(|_, until| *until > now);
         if let Some(until) = slots.get_mut(holder) {
-            // The same holder again (a redelivered task): keep its slot and
-            // renew the lease to the one asked for now.
-            *until = lease_until;
-            return Ok(true);
+            if *until > now {
+                // The same holder again (a redelivered task): keep its slot
+                // and renew the lease to the one asked for now.
+                *until = lease_until;
+                return Ok(true);
+            }
+            slots.remove(holder);
+        }
+        // Expired leases are purged only when they could matter: a scan per
+        // call would make a 1,000-slot campaign quadratic.
+        if slots.len() >= limit as usize {
+            slots.retain(|_, until| *until > now);
         }
         if slots.len() >= limit as usize {
             return Ok(false);
@@ -166,7 +173,9 @@ impl Counters for MemoryCounters {
     async fn mark_seen(&self, key: &str, now: DateTime<Utc>, ttl: Duration) -> PortResult<bool> {
         let mut inner = self.lock();
         inner.marks_since_purge += 1;
-        if inner.marks_since_purge >= SEEN_PURGE_EVERY {
+        // Amortised: a purge scans every mark, so wait for at least as many
+        // new marks as there are marks.
+        if inner.marks_since_purge >= SEEN_PURGE_EVERY.max(inner.seen.len() as u64) {
             inner.marks_since_purge = 0;
             inner.seen.retain(|_, until| *until > now);
         }

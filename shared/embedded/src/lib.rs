@@ -12,14 +12,21 @@
 //! - [`providers`]: object store, secrets, id generator, console SMS
 //!   gateway and a local speech synthesizer.
 //! - [`carrier`]: the simulated carrier (a telephony adapter that says so).
-//! - [`runtime`]: the pipeline driver and the `demo` campaign.
+//! - [`faults`]: fault plans, the seeded injector and its counts.
+//! - [`instrumented`]: the adapters as the use cases see them — every call
+//!   counted as an AWS request, optionally failing.
+//! - [`cost`]: request counts priced from the dated table `docs/prices.yaml`.
+//! - [`runtime`]: the pipeline driver, the `demo` campaign and the simulator.
 //! - [`testing`]: instants and campaign settings shared by the test crates.
 //! - [`uploads`]: presigned uploads and listings for `campaign serve`.
 //! - [`workflows`]: the local workflow starter.
 
 pub mod bus;
 pub mod carrier;
+pub mod cost;
 pub mod counters;
+pub mod faults;
+pub mod instrumented;
 pub mod providers;
 pub mod queue;
 pub mod runtime;

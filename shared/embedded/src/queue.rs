@@ -95,12 +95,16 @@ impl MemoryQueue {
     /// When the next invisible message becomes visible (for a virtual-time
     /// driver deciding how far to jump); `None` if none is waiting.
     pub fn next_visible_at(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        // Keys sort by visible-at (unset first), so the first key after
+        // (now, last sequence) is the next to become visible.
         self.lock()
             .messages
-            .keys()
-            .filter_map(|(at, _)| *at)
-            .filter(|t| *t > now)
-            .min()
+            .range((
+                std::ops::Bound::Excluded((Some(now), u64::MAX)),
+                std::ops::Bound::Unbounded,
+            ))
+            .next()
+            .and_then(|((at, _), _)| *at)
     }
 
     /// Totals since creation: (sent, delivered, acked). Deliveries count

@@ -137,7 +137,11 @@ mod tests {
                 originate_queue_url: "https://q".into()
             }
         );
-        assert!(asked.iter().all(|n| TELEPHONY_ENV_VARS.contains(&n.as_str())));
+        assert!(
+            asked
+                .iter()
+                .all(|n| TELEPHONY_ENV_VARS.contains(&n.as_str()))
+        );
         let (connect, _) = names_read(&[("TELEPHONY_PROVIDER", "Connect")], |l| {
             TelephonyConfig::from_lookup(l)
         });

@@ -7,12 +7,13 @@ use serde::Serialize;
 
 use campaign_core::campaign::Campaign;
 use campaign_core::contact::Contact;
-use campaign_core::ids::CampaignId;
+use campaign_core::ids::{CallId, CampaignId};
 use campaign_core::messages::CallPurpose;
+use campaign_core::phone::PhoneNumber;
 use campaign_core::ports::PageRequest;
 use campaign_core::usecases::UseCaseResult;
 
-use crate::carrier::{Origination, peak_concurrency, peak_rate};
+use crate::carrier::{peak_concurrency_of, peak_rate_of};
 
 use super::Local;
 
@@ -48,54 +49,101 @@ pub async fn all_contacts(local: &Local, campaign: &CampaignId) -> UseCaseResult
     }
 }
 
-/// Checks every invariant for `campaigns` after a run.
+/// Checks every invariant for `campaigns` after a run. Reads the carrier's
+/// log in place: at simulator scale a copy of it costs seconds.
 pub async fn check_run(local: &Local, campaigns: &[Campaign]) -> UseCaseResult<Vec<Check>> {
-    let originations = local.carrier.originations();
-    let by_campaign: HashMap<String, &Campaign> =
-        campaigns.iter().map(|c| (c.id.to_string(), c)).collect();
-    let mut contacts: HashMap<String, Contact> = HashMap::new();
+    let by_campaign: HashMap<&str, &Campaign> =
+        campaigns.iter().map(|c| (c.id.as_str(), c)).collect();
+
+    // Per contact: its zone (windows), and attempts / terminal (5, 6).
+    let mut zones: HashMap<String, Option<chrono_tz::Tz>> = HashMap::new();
+    let mut over_max = 0;
+    let mut unfinished = 0;
+    let mut total_contacts = 0;
     for c in campaigns {
-        for contact in all_contacts(local, &c.id).await? {
-            contacts.insert(contact.id.to_string(), contact);
+        let max = c.settings.retry.max_attempts;
+        let mut page = PageRequest::first(5000);
+        loop {
+            let p = local.contacts().list(&c.id, page.clone()).await?;
+            for contact in p.items {
+                total_contacts += 1;
+                if contact.attempts > max {
+                    over_max += 1;
+                }
+                if !contact.status.is_terminal() {
+                    unfinished += 1;
+                }
+                zones.insert(contact.id.to_string(), contact.timezone);
+            }
+            match p.next {
+                Some(n) => page.cursor = Some(n),
+                None => break,
+            }
         }
     }
-    let mine: Vec<&Origination> = originations
-        .iter()
-        .filter(|o| by_campaign.contains_key(&o.campaign))
-        .collect();
 
-    // 1. Never a blacklisted number (campaign or TTS call) at or after its listing.
-    let phones: Vec<_> = mine
-        .iter()
-        .map(|o| o.phone.clone())
-        .collect::<HashSet<_>>()
-        .into_iter()
-        .collect();
+    // 1. Never a blacklisted number (campaign or TTS call) at or after its
+    // listing: the numbers dialled, then their entries.
+    let phones: Vec<PhoneNumber> = local.carrier.with_log(|log, _| {
+        log.iter()
+            .filter(|o| by_campaign.contains_key(o.campaign.as_str()))
+            .map(|o| &o.phone)
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .cloned()
+            .collect()
+    });
     let listed = local.blacklist().contains_any(&phones).await?;
-    let mut blacklisted_dials = 0;
-    for o in &mine {
-        if listed.contains(&o.phone)
-            && let Some(entry) = local.blacklist().get(&o.phone).await?
-            && entry.added_at <= o.at
-        {
-            blacklisted_dials += 1;
+    let mut listed_at = HashMap::new();
+    for phone in &listed {
+        if let Some(entry) = local.blacklist().get(phone).await? {
+            listed_at.insert(phone.clone(), entry.added_at);
         }
     }
 
-    // 2. Never outside the calling window in the contact's own zone.
-    let mut out_of_window = 0;
-    for o in mine.iter().filter(|o| o.purpose == CallPurpose::Campaign) {
-        let campaign = by_campaign[&o.campaign];
-        let tz = contacts.get(o.contact.as_str()).and_then(|c| c.timezone);
-        if !campaign.settings.schedule.is_allowed(o.at, tz) {
-            out_of_window += 1;
-        }
-    }
+    let measured = local.carrier.with_log(|log, requests| {
+        let mine = || {
+            log.iter()
+                .filter(|o| by_campaign.contains_key(o.campaign.as_str()))
+        };
+        let calls = mine().count();
+        let blacklisted_dials = mine()
+            .filter(|o| listed_at.get(&o.phone).is_some_and(|at| *at <= o.at))
+            .count();
+        // 2. Never outside the calling window in the contact's own zone.
+        let out_of_window = mine()
+            .filter(|o| o.purpose == CallPurpose::Campaign)
+            .filter(|o| {
+                let tz = zones.get(o.contact.as_str()).copied().flatten();
+                !by_campaign[o.campaign.as_str()]
+                    .settings
+                    .schedule
+                    .is_allowed(o.at, tz)
+            })
+            .count();
+        // 3 and 4. Concurrency and pace, from the carrier's view.
+        let peaks = peak_concurrency_of(mine());
+        let rates = peak_rate_of(mine());
+        // 7. No attempt placed twice.
+        let mut seen: HashSet<&CallId> = HashSet::with_capacity(calls);
+        let twice = mine().filter(|o| !seen.insert(&o.call_id)).count();
+        let repeats: u32 = seen
+            .iter()
+            .filter_map(|id| requests.get(*id))
+            .map(|n| n.saturating_sub(1))
+            .sum();
+        (
+            calls,
+            blacklisted_dials,
+            out_of_window,
+            peaks,
+            rates,
+            twice,
+            repeats,
+        )
+    });
+    let (calls, blacklisted_dials, out_of_window, peaks, rates, twice, repeats) = measured;
 
-    // 3 and 4. Concurrency and pace, from the carrier's view.
-    let owned: Vec<Origination> = mine.iter().map(|o| (*o).clone()).collect();
-    let peaks = peak_concurrency(&owned);
-    let rates = peak_rate(&owned);
     let mut conc = Vec::new();
     let mut pace = Vec::new();
     let (mut conc_ok, mut pace_ok) = (true, true);
@@ -114,44 +162,11 @@ pub async fn check_run(local: &Local, campaigns: &[Campaign]) -> UseCaseResult<V
         ));
     }
 
-    // 5. Attempts within the maximum; 6. every contact finished.
-    let mut over_max = 0;
-    let mut unfinished = 0;
-    for contact in contacts.values() {
-        let max = by_campaign
-            .get(contact.campaign_id.as_str())
-            .map(|c| c.settings.retry.max_attempts)
-            .unwrap_or(u32::MAX);
-        if contact.attempts > max {
-            over_max += 1;
-        }
-        if !contact.status.is_terminal() {
-            unfinished += 1;
-        }
-    }
-
-    // 7. No attempt placed twice.
-    let mut seen = HashSet::new();
-    let twice = mine
-        .iter()
-        .filter(|o| !seen.insert(o.call_id.clone()))
-        .count();
-    let repeats: u32 = local
-        .carrier
-        .requests()
-        .iter()
-        .filter(|(id, _)| seen.contains(*id))
-        .map(|(_, n)| n.saturating_sub(1))
-        .sum();
-
     Ok(vec![
         Check::new(
             "no blacklisted number dialled",
             blacklisted_dials == 0,
-            format!(
-                "{blacklisted_dials} dials to listed numbers among {} calls",
-                mine.len()
-            ),
+            format!("{blacklisted_dials} dials to listed numbers among {calls} calls"),
         ),
         Check::new(
             "no dial outside a calling window",
@@ -172,7 +187,7 @@ pub async fn check_run(local: &Local, campaigns: &[Campaign]) -> UseCaseResult<V
         Check::new(
             "every contact in a terminal state",
             unfinished == 0,
-            format!("{unfinished} of {} unfinished", contacts.len()),
+            format!("{unfinished} of {total_contacts} unfinished"),
         ),
         Check::new(
             "no attempt originated twice",

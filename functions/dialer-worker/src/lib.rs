@@ -27,7 +27,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_lambda_events::event::sqs::SqsBatchResponse;
 use campaign_aws::{AwsPorts, Topics};
-use campaign_connect::{ConnectConfig, ConnectTelephony};
+use campaign_connect::ConnectConfig;
+use campaign_connect::carrier::{self, carrier_config};
 use campaign_core::clock::Clock;
 use campaign_core::ports::{CallRecordStore, ContactStore, Counters, EventBus, Telephony};
 use campaign_core::usecases::dial::{DEFAULT_SLOT_LEASE_SECS, Dial, DialResult};
@@ -88,11 +89,7 @@ impl Config {
                 "SLOT_LEASE_SECS must be at least 60".into(),
             ));
         }
-        let telephony = TelephonyConfig::from_lookup(lookup)?;
-        let connect = match telephony {
-            TelephonyConfig::Connect => Some(ConnectConfig::from_lookup(lookup)?),
-            TelephonyConfig::Asterisk { .. } => None,
-        };
+        let (telephony, connect) = carrier_config(lookup)?;
         Ok(Self {
             table_prefix: table_prefix(lookup),
             slot_lease_secs,
@@ -117,27 +114,8 @@ pub struct Deps {
 /// Connect); SNS for the events; the system clock.
 pub async fn build_deps(config: &Config) -> anyhow::Result<Deps> {
     let aws = AwsPorts::connect(&config.table_prefix).await;
-    let telephony: Arc<dyn Telephony> = match &config.telephony {
-        TelephonyConfig::Asterisk {
-            originate_queue_url,
-        } => aws.originate_queue(originate_queue_url),
-        TelephonyConfig::Connect => {
-            let connect = config.connect.clone().ok_or_else(|| {
-                anyhow::anyhow!("TELEPHONY_PROVIDER=connect without its settings")
-            })?;
-            let sdk = aws
-                .sdk_config
-                .as_ref()
-                .ok_or_else(|| anyhow::anyhow!("no AWS configuration for Connect"))?;
-            let client = aws_sdk_connect::Client::new(sdk);
-            // One Connect API rate for the whole fleet, kept in the counters table.
-            Arc::new(ConnectTelephony::new(client, connect).with_shared_rate(
-                aws.counters(),
-                aws.clock.clone(),
-                std::time::Duration::from_secs(2),
-            ))
-        }
-    };
+    let telephony = carrier::telephony(&aws, &config.telephony, config.connect.as_ref())
+        .map_err(anyhow::Error::msg)?;
     Ok(Deps {
         calls: aws.calls(),
         contacts: aws.contacts(),

@@ -19,7 +19,8 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use campaign_aws::http_sms::HttpSms;
 use campaign_aws::polly::Engine;
 use campaign_aws::{AwsPorts, PollySynthesizer, PollyVoice, SnsSms};
-use campaign_connect::{ConnectConfig, ConnectTelephony};
+use campaign_connect::ConnectConfig;
+use campaign_connect::carrier::{self, carrier_config};
 use campaign_core::clock::Clock;
 use campaign_core::messages::DonationEvent;
 use campaign_core::ports::{
@@ -120,11 +121,7 @@ impl Config {
                 "POLLY_ENGINE={engine:?} is not neural, standard, generative or long-form"
             )));
         }
-        let telephony = TelephonyConfig::from_lookup(lookup)?;
-        let connect = match telephony {
-            TelephonyConfig::Connect => Some(ConnectConfig::from_lookup(lookup)?),
-            TelephonyConfig::Asterisk { .. } => None,
-        };
+        let (telephony, connect) = carrier_config(lookup)?;
         Ok(Self {
             table_prefix: table_prefix(lookup),
             sms,
@@ -179,27 +176,8 @@ pub async fn build_deps(config: &Config) -> anyhow::Result<Deps> {
         voice,
         aws.resilience(),
     );
-    let telephony: Arc<dyn Telephony> = match &config.telephony {
-        TelephonyConfig::Asterisk {
-            originate_queue_url,
-        } => aws.originate_queue(originate_queue_url),
-        TelephonyConfig::Connect => {
-            let connect = config.connect.clone().ok_or_else(|| {
-                anyhow::anyhow!("TELEPHONY_PROVIDER=connect without its settings")
-            })?;
-            let sdk = aws
-                .sdk_config
-                .as_ref()
-                .ok_or_else(|| anyhow::anyhow!("no AWS configuration for Connect"))?;
-            let client = aws_sdk_connect::Client::new(sdk);
-            // One Connect API rate for the whole fleet, kept in the counters table.
-            Arc::new(ConnectTelephony::new(client, connect).with_shared_rate(
-                aws.counters(),
-                aws.clock.clone(),
-                std::time::Duration::from_secs(2),
-            ))
-        }
-    };
+    let telephony = carrier::telephony(&aws, &config.telephony, config.connect.as_ref())
+        .map_err(anyhow::Error::msg)?;
     Ok(Deps {
         campaigns: aws.campaigns(),
         contacts: aws.contacts(),

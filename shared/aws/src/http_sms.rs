@@ -20,8 +20,7 @@
 //! return the first receipt (the follow-up ledger in the core is the durable
 //! guard; this one covers a retry inside one invocation).
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use base64::Engine as _;
@@ -35,8 +34,8 @@ use hyper_util::rt::TokioExecutor;
 use serde::Deserialize;
 
 use crate::resilience::{Resilience, ResilienceError};
+use crate::sns::SentReceipts;
 
-const REMEMBERED_KEYS: usize = 10_000;
 /// Provider error codes that mean "this number cannot take SMS".
 const NOT_SMS_CAPABLE_CODES: [u64; 2] = [21614, 21407];
 
@@ -83,7 +82,7 @@ pub struct HttpSms {
     secrets: Arc<dyn Secrets>,
     secret_id: String,
     resilience: Arc<Resilience>,
-    sent: Mutex<(HashMap<String, SmsReceipt>, VecDeque<String>)>,
+    sent: SentReceipts,
 }
 
 impl std::fmt::Debug for HttpSms {
@@ -114,7 +113,7 @@ impl HttpSms {
             secrets,
             secret_id: secret_id.into(),
             resilience,
-            sent: Mutex::new((HashMap::new(), VecDeque::new())),
+            sent: SentReceipts::default(),
         })
     }
 
@@ -171,23 +170,6 @@ impl HttpSms {
         let answer: Option<ProviderAnswer> = serde_json::from_slice(&body).ok();
         classify_answer(status.as_u16(), answer)
     }
-
-    fn remembered(&self, key: &str) -> Option<SmsReceipt> {
-        let sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
-        sent.0.get(key).cloned()
-    }
-
-    fn remember(&self, key: &str, receipt: &SmsReceipt) {
-        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
-        if sent.0.insert(key.to_owned(), receipt.clone()).is_none() {
-            sent.1.push_back(key.to_owned());
-        }
-        while sent.1.len() > REMEMBERED_KEYS {
-            if let Some(old) = sent.1.pop_front() {
-                sent.0.remove(&old);
-            }
-        }
-    }
 }
 
 /// The form-encoded request body (built apart from the async send: the
@@ -242,7 +224,7 @@ impl SmsGateway for HttpSms {
         text: &str,
         idempotency_key: &str,
     ) -> Result<SmsReceipt, SmsError> {
-        if let Some(receipt) = self.remembered(idempotency_key) {
+        if let Some(receipt) = self.sent.get(idempotency_key) {
             return Ok(receipt);
         }
         let creds = self.credentials().await?;
@@ -254,7 +236,7 @@ impl SmsGateway for HttpSms {
                 ResilienceError::Inner(e) => e,
                 other => SmsError::Unavailable(other.to_string()),
             })?;
-        self.remember(idempotency_key, &receipt);
+        self.sent.remember(idempotency_key, &receipt);
         Ok(receipt)
     }
 }

@@ -162,13 +162,35 @@ impl EventBus for SnsEventBus {
     }
 }
 
-/// How many idempotency keys the SMS gateway remembers.
+/// How many idempotency keys an SMS gateway remembers.
 const REMEMBERED_KEYS: usize = 10_000;
 
+/// The receipts of the last sends by idempotency key, so a retry within
+/// the process answers the first receipt instead of sending again (SNS and
+/// the HTTP provider have no idempotency key of their own).
 #[derive(Debug, Default)]
-struct Sent {
-    by_key: HashMap<String, SmsReceipt>,
-    order: VecDeque<String>,
+pub(crate) struct SentReceipts {
+    inner: Mutex<(HashMap<String, SmsReceipt>, VecDeque<String>)>,
+}
+
+impl SentReceipts {
+    pub(crate) fn get(&self, key: &str) -> Option<SmsReceipt> {
+        let sent = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        sent.0.get(key).cloned()
+    }
+
+    /// Keeps the receipt; the oldest key goes once there are too many.
+    pub(crate) fn remember(&self, key: &str, receipt: &SmsReceipt) {
+        let mut sent = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        if sent.0.insert(key.to_owned(), receipt.clone()).is_none() {
+            sent.1.push_back(key.to_owned());
+        }
+        while sent.1.len() > REMEMBERED_KEYS {
+            if let Some(old) = sent.1.pop_front() {
+                sent.0.remove(&old);
+            }
+        }
+    }
 }
 
 /// SMS through SNS `Publish` to a phone number (transactional SMS).
@@ -176,7 +198,7 @@ pub struct SnsSms {
     client: Client,
     sender_id: Option<String>,
     resilience: Arc<Resilience>,
-    sent: Mutex<Sent>,
+    sent: SentReceipts,
 }
 
 impl std::fmt::Debug for SnsSms {
@@ -193,7 +215,7 @@ impl SnsSms {
             client,
             sender_id: None,
             resilience,
-            sent: Mutex::new(Sent::default()),
+            sent: SentReceipts::default(),
         }
     }
 
@@ -202,27 +224,6 @@ impl SnsSms {
     pub fn with_sender_id(mut self, sender_id: impl Into<String>) -> Self {
         self.sender_id = Some(sender_id.into());
         self
-    }
-
-    fn remembered(&self, key: &str) -> Option<SmsReceipt> {
-        let sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
-        sent.by_key.get(key).cloned()
-    }
-
-    fn remember(&self, key: &str, receipt: &SmsReceipt) {
-        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
-        if sent
-            .by_key
-            .insert(key.to_owned(), receipt.clone())
-            .is_none()
-        {
-            sent.order.push_back(key.to_owned());
-        }
-        while sent.order.len() > REMEMBERED_KEYS {
-            if let Some(old) = sent.order.pop_front() {
-                sent.by_key.remove(&old);
-            }
-        }
     }
 
     async fn publish_once(&self, to: &PhoneNumber, text: &str) -> Result<SmsReceipt, SmsError> {
@@ -270,7 +271,7 @@ impl SmsGateway for SnsSms {
         text: &str,
         idempotency_key: &str,
     ) -> Result<SmsReceipt, SmsError> {
-        if let Some(receipt) = self.remembered(idempotency_key) {
+        if let Some(receipt) = self.sent.get(idempotency_key) {
             return Ok(receipt);
         }
         let receipt = self
@@ -281,7 +282,7 @@ impl SmsGateway for SnsSms {
                 ResilienceError::Inner(e) => e,
                 other => SmsError::Unavailable(other.to_string()),
             })?;
-        self.remember(idempotency_key, &receipt);
+        self.sent.remember(idempotency_key, &receipt);
         Ok(receipt)
     }
 }

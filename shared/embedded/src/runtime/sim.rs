@@ -16,7 +16,7 @@ use campaign_core::import::{FileFormat, ImportOptions};
 use campaign_core::messages::CallPurpose;
 use campaign_core::metrics::{OutcomeCounts, Rates};
 use campaign_core::outcome::CallOutcome;
-use campaign_core::pacing::PaceLimits;
+use campaign_core::pacing::{PaceChange, PaceLimits};
 use campaign_core::phone::PhoneParser;
 use campaign_core::ports::{ObjectStore, PageRequest, StatusCounts};
 use campaign_core::usecases::UseCaseResult;
@@ -124,6 +124,9 @@ pub struct SimResult {
     pub tts_calls: u64,
     pub peak_concurrency: u32,
     pub peak_calls_per_second: u32,
+    /// Every change of the adaptive pace, in order (none while the answer
+    /// rate and the telephony host stay healthy).
+    pub pace_changes: Vec<PaceChange>,
     pub checks: Vec<Check>,
     pub faults: FaultReport,
     pub pipeline: PipelineCounts,
@@ -361,6 +364,12 @@ pub async fn run_simulation(
         tts_calls,
         peak_concurrency: peak,
         peak_calls_per_second: peak_cps,
+        pace_changes: local
+            .pace_changes()
+            .into_iter()
+            .filter(|(id, _)| id == &campaign.id)
+            .map(|(_, change)| change)
+            .collect(),
         checks,
         faults: FaultReport {
             plan: options.faults.clone(),

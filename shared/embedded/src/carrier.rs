@@ -18,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 
 use campaign_core::blacklist::BlacklistSource;
 use campaign_core::clock::Clock;
-use campaign_core::ids::CallId;
+use campaign_core::ids::{CallId, CampaignId, ContactId};
 use campaign_core::ivr::{IvrAction, IvrCommand, IvrEngine, IvrEvent};
 use campaign_core::messages::{
     CallEvent, CallEventKind, CallPurpose, DonationEvent, MESSAGE_VERSION, OptOutEvent,
@@ -88,8 +88,8 @@ pub struct Origination {
     pub at: DateTime<Utc>,
     /// When the carrier's side of the call ends (its `Ended` event time).
     pub ends_at: DateTime<Utc>,
-    pub campaign: String,
-    pub contact: String,
+    pub campaign: CampaignId,
+    pub contact: ContactId,
 }
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -451,8 +451,8 @@ impl Telephony for SimulatedCarrier {
             purpose: command.purpose,
             at: now,
             ends_at,
-            campaign: command.campaign_id.to_string(),
-            contact: command.contact_id.to_string(),
+            campaign: command.campaign_id.clone(),
+            contact: command.contact_id.clone(),
         });
         for (at, ev) in events {
             Self::push(&mut st, at, ev);

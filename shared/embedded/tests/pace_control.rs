@@ -6,6 +6,7 @@ use campaign_core::ids::CampaignId;
 use campaign_core::outcome::CallOutcome;
 use campaign_core::pacing::{AdaptiveConfig, HostLoad, PaceReason};
 use campaign_core::ports::Counters;
+use campaign_core::usecases::call_events::PICKED_UP;
 use campaign_core::usecases::keys;
 use campaign_core::usecases::pace_control::{PaceControl, PaceDecision};
 use campaign_embedded::counters::MemoryCounters;
@@ -15,13 +16,10 @@ fn at(secs: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap() + Duration::seconds(secs)
 }
 
+/// `answered` calls answered and `other` ended unanswered (no answer).
 async fn ended(counters: &MemoryCounters, c: &CampaignId, answered: i64, other: i64) {
     counters
-        .add(&keys::metric(c, "attempts"), answered + other)
-        .await
-        .unwrap();
-    counters
-        .add(&keys::metric(c, CallOutcome::Answered.as_str()), answered)
+        .add(&keys::metric(c, PICKED_UP), answered)
         .await
         .unwrap();
     counters

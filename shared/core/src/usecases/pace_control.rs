@@ -11,9 +11,11 @@
 //!   mark and feeds the rule one observation: the telephony fleet's load in
 //!   the last complete window ([`host_health::fleet_load`]; none reported
 //!   counts as idle) and the campaign's answer rate since the previous
-//!   evaluation (deltas of the live `attempts` and answered-outcome
-//!   counters, against a snapshot kept under `pace/<campaign>/…`). No write
-//!   per call: a few counter reads and writes per campaign per window.
+//!   evaluation: calls answered (the live `picked_up` counter, counted at
+//!   the answer) against those plus calls ended unanswered (busy, no
+//!   answer, failed), as deltas against a snapshot kept under
+//!   `pace/<campaign>/…`. A few counter reads and writes per campaign per
+//!   window.
 //! - A change is returned to the caller with its time and reason (the
 //!   dialer-worker logs it as `pace_changed`; the simulator keeps them all).
 
@@ -25,6 +27,7 @@ use crate::outcome::CallOutcome;
 use crate::pacing::{AdaptiveConfig, AdaptivePace, HostLoad, PaceChange};
 use crate::ports::{Counters, PortResult};
 
+use super::call_events::PICKED_UP;
 use super::keys;
 
 /// The pace in force, and the change made by this call, if any.
@@ -94,36 +97,43 @@ impl PaceControl<'_> {
         Ok(PaceDecision { cps, change })
     }
 
-    /// (answered, attempts) ended since the previous evaluation, from the
-    /// live outcome counters; moves the snapshot forward.
+    /// (answered, resolved) since the previous evaluation: calls answered
+    /// (counted at the answer) and calls that ended unanswered (busy, no
+    /// answer, failed), from the live counters; moves the snapshot forward.
+    /// Both sides are counted when the call's fate is known, so a burst of
+    /// new calls does not look like a low answer rate.
     async fn answers_since_last(&self, campaign: &CampaignId) -> PortResult<(u32, u32)> {
-        let attempts = self
+        let answered = self
             .counters
-            .get(&keys::metric(campaign, "attempts"))
+            .get(&keys::metric(campaign, PICKED_UP))
             .await?;
-        let mut answered = 0;
-        for outcome in CallOutcome::ALL.into_iter().filter(|o| o.is_answered()) {
-            answered += self
+        let mut unanswered = 0;
+        for outcome in [
+            CallOutcome::Busy,
+            CallOutcome::NoAnswer,
+            CallOutcome::Failed,
+        ] {
+            unanswered += self
                 .counters
                 .get(&keys::metric(campaign, outcome.as_str()))
                 .await?;
         }
-        let seen_attempts_key = key(campaign, "seen_attempts");
         let seen_answered_key = key(campaign, "seen_answered");
-        let seen_attempts = self.counters.get(&seen_attempts_key).await?;
+        let seen_unanswered_key = key(campaign, "seen_unanswered");
         let seen_answered = self.counters.get(&seen_answered_key).await?;
-        let d_attempts = (attempts - seen_attempts).max(0);
-        let d_answered = (answered - seen_answered).clamp(0, d_attempts);
-        if d_attempts > 0 {
-            self.counters.add(&seen_attempts_key, d_attempts).await?;
+        let seen_unanswered = self.counters.get(&seen_unanswered_key).await?;
+        let d_answered = (answered - seen_answered).max(0);
+        let d_unanswered = (unanswered - seen_unanswered).max(0);
+        if d_answered > 0 {
+            self.counters.add(&seen_answered_key, d_answered).await?;
         }
-        if answered != seen_answered {
+        if d_unanswered > 0 {
             self.counters
-                .add(&seen_answered_key, answered - seen_answered)
+                .add(&seen_unanswered_key, d_unanswered)
                 .await?;
         }
         let n = |v: i64| u32::try_from(v).unwrap_or(u32::MAX);
-        Ok((n(d_answered), n(d_attempts)))
+        Ok((n(d_answered), n(d_answered + d_unanswered)))
     }
 }
 

@@ -252,6 +252,7 @@ fn seconds_over_adaptive_pace<'a>(
 mod tests {
     use super::*;
     use campaign_core::contracts::campaign_fixture;
+    use campaign_core::ids::ContactId;
     use campaign_core::pacing::PaceReason;
     use chrono::{DateTime, Duration, TimeZone, Utc};
 
@@ -262,8 +263,8 @@ mod tests {
             purpose: CallPurpose::Campaign,
             at,
             ends_at: at + Duration::seconds(30),
-            campaign: campaign.to_string(),
-            contact: format!("c{i}"),
+            campaign: campaign.clone(),
+            contact: ContactId::new(format!("c{i}")),
         }
     }
 

@@ -317,7 +317,7 @@ pub async fn run_simulation(
     let contacts = local.contacts().count_by_status(&campaign.id).await?;
     let stats = local.stats();
     let (campaign_calls, tts_calls, peak, peak_cps) = local.carrier.with_log(|log, _| {
-        let mine = || log.iter().filter(|o| o.campaign == campaign.id.as_str());
+        let mine = || log.iter().filter(|o| o.campaign == campaign.id);
         let campaign_calls = mine()
             .filter(|o| o.purpose == CallPurpose::Campaign)
             .count() as u64;
@@ -464,7 +464,7 @@ async fn timeline(
     local.carrier.with_log(|log, _| {
         for o in log
             .iter()
-            .filter(|o| o.purpose == CallPurpose::Campaign && o.campaign == campaign.id.as_str())
+            .filter(|o| o.purpose == CallPurpose::Campaign && o.campaign == campaign.id)
         {
             edges.push((o.at, 1));
             edges.push((o.ends_at, -1));

@@ -53,7 +53,7 @@ def main():
                       f"{'n/a' if ratio is None else f'{ratio:.2f}× throughput'} |")
         elif part == "startup":
             s = r["result"]
-            print(f"| start-up to first answer, `{r['function']}` (x86_64 release) | "
+            print(f"| start-up to first answer, `{r['function']}` (x86_64 {os.environ.get('PROFILE', 'release')}) | "
                   f"{fmt(s['median_ms'], 1)} ms, peak {fmt(s['peak_rss_mb'], 1)} MB "
                   f"({'/'.join(s['first_answer']) or 'no answer'}) | | |")
         elif part == "zip":

@@ -4,7 +4,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use serde_json::json;
+use std::io::Write;
+
+use serde::Serialize;
 
 use campaign_core::import::{DedupRule, FileFormat, ImportOptions, ImportReport, import_bytes};
 use campaign_core::phone::PhoneParser;
@@ -35,27 +37,67 @@ pub fn read_report(file: &Path, options: &ImportOptions) -> anyhow::Result<Impor
         .with_context(|| format!("cannot import {}", file.display()))
 }
 
-/// The `--json` document.
-pub fn to_json(report: &ImportReport) -> serde_json::Value {
-    json!({
-        "summary": {
-            "total_rows": report.summary.total_rows,
-            "imported": report.summary.imported,
-            "duplicates": report.summary.duplicates,
-            "invalid": report.summary.invalid,
+/// The `--json` document, serialised as it is written: a million-row file
+/// must not first become a tree of JSON values in memory.
+#[derive(Serialize)]
+pub struct JsonReport<'a> {
+    summary: JsonSummary,
+    contacts: Vec<JsonContact<'a>>,
+    errors: Vec<JsonError<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    total_rows: usize,
+    imported: usize,
+    duplicates: usize,
+    invalid: usize,
+}
+
+#[derive(Serialize)]
+struct JsonContact<'a> {
+    row: usize,
+    phone: &'a str,
+    line_type: &'a str,
+    metadata: &'a std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Serialize)]
+struct JsonError<'a> {
+    row: usize,
+    value: &'a str,
+    reason: &'a str,
+}
+
+pub fn to_json(report: &ImportReport) -> JsonReport<'_> {
+    let s = &report.summary;
+    JsonReport {
+        summary: JsonSummary {
+            total_rows: s.total_rows,
+            imported: s.imported,
+            duplicates: s.duplicates,
+            invalid: s.invalid,
         },
-        "contacts": report.contacts.iter().map(|c| json!({
-            "row": c.row,
-            "phone": c.phone.as_str(),
-            "line_type": c.line_type.as_str(),
-            "metadata": c.metadata,
-        })).collect::<Vec<_>>(),
-        "errors": report.errors.iter().map(|e| json!({
-            "row": e.row,
-            "value": e.value,
-            "reason": e.reason,
-        })).collect::<Vec<_>>(),
-    })
+        contacts: report
+            .contacts
+            .iter()
+            .map(|c| JsonContact {
+                row: c.row,
+                phone: c.phone.as_str(),
+                line_type: c.line_type.as_str(),
+                metadata: &c.metadata,
+            })
+            .collect(),
+        errors: report
+            .errors
+            .iter()
+            .map(|e| JsonError {
+                row: e.row,
+                value: &e.value,
+                reason: &e.reason,
+            })
+            .collect(),
+    }
 }
 
 /// The human summary.
@@ -101,7 +143,10 @@ pub fn check(
     let options = options(region, dedup, priority_fields)?;
     let report = read_report(file, &options)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&to_json(&report))?);
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer_pretty(&mut out, &to_json(&report))?;
+        writeln!(out)?;
+        out.flush()?;
     } else {
         print!("{}", to_text(file, &report));
     }

@@ -16,6 +16,8 @@
 //! - [`call_manager`]: the `004_*` call-manager API (initiate, callback).
 //! - [`campaign_edit`]: edits with the impact rules for running campaigns; clones.
 //! - [`metrics_query`]: live, aggregate, compared and daily metrics.
+//! - [`uploaded_import`]: import records (direct and presigned uploads), run
+//!   once under at-least-once delivery, with a pollable status.
 
 pub mod blacklist_admin;
 pub mod call_events;
@@ -31,6 +33,7 @@ pub mod metrics_query;
 pub mod optout;
 pub mod progress;
 pub mod report;
+pub mod uploaded_import;
 
 use crate::campaign::LifecycleError;
 use crate::import::ImportError;

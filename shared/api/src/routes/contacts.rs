@@ -29,8 +29,7 @@ use campaign_core::phone::PhoneParser;
 use campaign_core::ports::PageRequest;
 use campaign_core::usecases::load_campaign;
 use campaign_core::usecases::uploaded_import::{
-    self, FormatError, ImportRecord, ImportSettings, RunOutcome, Trigger,
-    upload_key,
+    self, FormatError, ImportRecord, ImportSettings, RunOutcome, Trigger, upload_key,
 };
 
 pub use campaign_core::usecases::uploaded_import::{MAX_ERRORS_KEPT, XLSX_TYPE};
@@ -112,9 +111,8 @@ pub fn file_format(
     file_name: Option<&str>,
     bytes: &[u8],
 ) -> Result<FileFormat, ApiError> {
-    uploaded_import::file_format(media_type, file_name, bytes).map_err(|e: FormatError| {
-        ApiError::unsupported_media(e.to_string())
-    })
+    uploaded_import::file_format(media_type, file_name, bytes)
+        .map_err(|e: FormatError| ApiError::unsupported_media(e.to_string()))
 }
 
 async fn load(
@@ -142,10 +140,12 @@ fn answer(record: ImportRecord) -> Result<ImportRecord, ApiError> {
             } else {
                 details = serde_json::json!({ "import_id": record.import_id, "reason": f.code });
             }
-            Err(
-                ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "import_failed", &f.message)
-                    .with_details(details),
+            Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "import_failed",
+                &f.message,
             )
+            .with_details(details))
         }
     }
 }
@@ -307,13 +307,17 @@ pub async fn run_uploaded(
     };
     let outcome = state
         .uploaded_imports()
-        .run(&campaign, &import_id, Trigger::Manual, options, &who.actor())
+        .run(
+            &campaign,
+            &import_id,
+            Trigger::Manual,
+            options,
+            &who.actor(),
+        )
         .await?;
     match outcome {
         RunOutcome::Ran(record) => Ok(Json(answer(record)?)),
-        RunOutcome::Unknown => Err(ApiError::not_found(format!(
-            "import {import_id} not found"
-        ))),
+        RunOutcome::Unknown => Err(ApiError::not_found(format!("import {import_id} not found"))),
         RunOutcome::AlreadyDone(_) => Err(ApiError::conflict(
             "import_already_run",
             format!("import {import_id} has already run"),

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use campaign_core::campaign::LifecycleAction;
-use campaign_core::ids::CampaignId;
 use campaign_core::clock::Clock;
+use campaign_core::ids::CampaignId;
 use campaign_core::ports::{AuditLog, Counters, ObjectStore};
 use campaign_core::usecases::uploaded_import::{
     ImportRecord, ImportStatus, UploadedImports, upload_key,

@@ -458,9 +458,39 @@ pub trait ObjectStore: Send + Sync {
     async fn presign_get(&self, key: &str, expires_in: Duration) -> PortResult<String>;
 }
 
+/// A version of a secret, by its staging label (Secrets Manager's
+/// `AWSCURRENT` / `AWSPREVIOUS`): during a rotation, clients still holding
+/// the previous value keep working until they pick up the new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretVersion {
+    Current,
+    Previous,
+}
+
+impl SecretVersion {
+    /// The Secrets Manager staging label.
+    pub fn stage(self) -> &'static str {
+        match self {
+            SecretVersion::Current => "AWSCURRENT",
+            SecretVersion::Previous => "AWSPREVIOUS",
+        }
+    }
+}
+
 #[async_trait]
 pub trait Secrets: Send + Sync {
+    /// The current value (`NotFound` when there is no such secret).
     async fn get(&self, name: &str) -> PortResult<String>;
+
+    /// The value of one version; `None` when the secret has no such version
+    /// (one never rotated has no previous value). Adapters without versions
+    /// know only the current one.
+    async fn get_version(&self, name: &str, version: SecretVersion) -> PortResult<Option<String>> {
+        match version {
+            SecretVersion::Current => self.get(name).await.map(Some),
+            SecretVersion::Previous => Ok(None),
+        }
+    }
 }
 
 /// Unique ids (random on AWS, sequential and reproducible when embedded).

@@ -260,6 +260,15 @@ pub trait Counters: Send + Sync {
     /// Adds to a named counter and returns the new value.
     async fn add(&self, key: &str, delta: i64) -> PortResult<i64>;
     async fn get(&self, key: &str) -> PortResult<i64>;
+    /// Several counters at once, in the order of `keys` (0 for one never
+    /// added to). Adapters read them in batches.
+    async fn get_many(&self, keys: &[String]) -> PortResult<Vec<i64>> {
+        let mut values = Vec::with_capacity(keys.len());
+        for key in keys {
+            values.push(self.get(key).await?);
+        }
+        Ok(values)
+    }
     /// Remembers `key` until `now + ttl`; `false` if it was already
     /// remembered (idempotency marks for event consumers).
     async fn mark_seen(&self, key: &str, now: DateTime<Utc>, ttl: Duration) -> PortResult<bool>;

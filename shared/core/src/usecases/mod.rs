@@ -99,6 +99,11 @@ pub mod keys {
     pub fn metric(campaign: &CampaignId, field: &str) -> String {
         format!("metrics/{campaign}/{field}")
     }
+    /// One day's count of `field` (an outcome or a follow-up result) for
+    /// the calls placed that day (UTC): the metrics history reads these.
+    pub fn daily(campaign: &CampaignId, date: chrono::NaiveDate, field: &str) -> String {
+        format!("daily/{campaign}/{date}/{field}")
+    }
     pub fn event_seen(consumer: &str, event_id: &str) -> String {
         format!("seen/{consumer}/{event_id}")
     }

@@ -269,6 +269,9 @@ async fn the_daily_counters_give_the_history_the_call_records_give() {
         .await
         .expect("quiet history");
     assert_eq!(quiet.len(), 7);
-    assert!(quiet.iter().all(|d| d.counts == Default::default()), "{quiet:?}");
+    assert!(
+        quiet.iter().all(|d| d.counts == Default::default()),
+        "{quiet:?}"
+    );
     assert_eq!(quiet[0].date, day(20));
 }

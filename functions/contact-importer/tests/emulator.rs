@@ -16,7 +16,6 @@ use campaign_aws::provision::{create_queue, provision};
 use campaign_aws::{AwsConfig, AwsPorts};
 use campaign_core::campaign::CampaignKind;
 use campaign_core::clock::Clock;
-use campaign_core::ports::{ContactStore, ObjectStore};
 use campaign_core::usecases::contacts::ImportContacts;
 use campaign_core::usecases::lifecycle::{Lifecycle, NewCampaign};
 use campaign_core::usecases::uploaded_import::{

@@ -316,7 +316,7 @@ async fn a_campaign_runs_end_to_end_through_the_functions_on_the_emulator() {
         .iter()
         .filter(|o| o.purpose == CallPurpose::Campaign)
     {
-        *attempts.entry(o.contact.clone()).or_default() += 1;
+        *attempts.entry(o.contact.to_string()).or_default() += 1;
     }
     assert_eq!(attempts.len(), 8, "every eligible contact called");
     assert!(attempts.values().all(|&n| n <= 2), "{attempts:?}");

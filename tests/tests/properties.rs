@@ -88,7 +88,7 @@ proptest! {
                 .carrier
                 .originations()
                 .iter()
-                .filter(|o| o.campaign == a.id.to_string() && b_phones.contains(&o.phone))
+                .filter(|o| o.campaign == a.id && b_phones.contains(&o.phone))
                 .count();
             (
                 local.report().collect(&b.id).await.unwrap().counts,

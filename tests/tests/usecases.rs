@@ -306,7 +306,7 @@ fn an_opt_out_takes_effect_at_once_in_every_running_campaign() {
                 .carrier
                 .originations()
                 .iter()
-                .all(|o| o.campaign != b.id.to_string())
+                .all(|o| o.campaign != b.id)
         );
         // AND a late donation for that number sends nothing
         let donation = DonationEvent {

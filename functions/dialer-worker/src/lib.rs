@@ -30,6 +30,7 @@ use campaign_aws::{AwsPorts, Topics};
 use campaign_connect::ConnectConfig;
 use campaign_connect::carrier::{self, carrier_config};
 use campaign_core::clock::Clock;
+use campaign_core::pacing::AdaptiveConfig;
 use campaign_core::ports::{CallRecordStore, ContactStore, Counters, EventBus, Telephony};
 use campaign_core::usecases::dial::{DEFAULT_SLOT_LEASE_SECS, Dial, DialResult};
 use chrono::Duration;
@@ -153,6 +154,8 @@ async fn dial_all(
         };
         named.push((id, value));
     }
+    // The default thresholds; each campaign's own pace is the target.
+    let adaptive = AdaptiveConfig::default();
     let dial = Dial {
         calls: &*deps.calls,
         contacts: &*deps.contacts,
@@ -161,6 +164,8 @@ async fn dial_all(
         events: &*deps.events,
         clock: &*deps.clock,
         slot_lease: Duration::seconds(config.slot_lease_secs),
+        adaptive: Some(&adaptive),
+        pace_changes: None,
     };
     let waiting = AtomicBool::new(false);
     // In order, one at a time: pacing is first come, first served.

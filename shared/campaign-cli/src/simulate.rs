@@ -339,6 +339,18 @@ fn print_result(r: &SimResult) {
         r.peak_concurrency,
         r.peak_calls_per_second
     );
+    match (
+        r.pace_changes.first(),
+        r.pace_changes.iter().map(|c| c.to_cps).min(),
+    ) {
+        (Some(first), Some(lowest)) => println!(
+            "  adaptive pace: {} changes, the first at {} ({:?}), lowest {lowest}/s",
+            r.pace_changes.len(),
+            first.at.format("%a %H:%M:%S"),
+            first.reason
+        ),
+        _ => println!("  adaptive pace: held at the configured pace (no trouble seen)"),
+    }
 
     println!("\ninvariants (from the carrier's own log):");
     for check in &r.checks {

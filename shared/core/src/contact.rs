@@ -54,7 +54,10 @@ pub struct Contact {
     pub delivery: Delivery,
     #[schemars(with = "Option<String>")]
     pub timezone: Option<Tz>,
-    pub metadata: BTreeMap<String, String>,
+    /// Shared: written once at import, read by every attempt (and a contact
+    /// is cloned out of the store for each of them).
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub metadata: std::sync::Arc<BTreeMap<String, String>>,
     pub status: ContactStatus,
     /// Attempts placed so far.
     pub attempts: u32,

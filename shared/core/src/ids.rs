@@ -2,6 +2,12 @@
 //! the attempt number, so a duplicated dial task names the same attempt and
 //! the exactly-once origination check can catch it.
 
+//!
+//! Ids are shared (`Arc<str>`): they are copied into every record, message
+//! and event of a call, and a clone is a reference count, not an allocation.
+
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 macro_rules! id_type {
@@ -9,10 +15,10 @@ macro_rules! id_type {
         $(#[$m])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
         #[serde(transparent)]
-        pub struct $name(pub String);
+        pub struct $name(Arc<str>);
 
         impl $name {
-            pub fn new(s: impl Into<String>) -> Self {
+            pub fn new(s: impl Into<Arc<str>>) -> Self {
                 Self(s.into())
             }
             pub fn as_str(&self) -> &str {
@@ -44,7 +50,7 @@ id_type!(
 impl CallId {
     /// The id of attempt `attempt` (1-based) to `contact`.
     pub fn for_attempt(contact: &ContactId, attempt: u32) -> CallId {
-        CallId(format!("{}-a{}", contact.0, attempt))
+        CallId(format!("{}-a{}", contact.0, attempt).into())
     }
 }
 

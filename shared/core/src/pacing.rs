@@ -265,6 +265,17 @@ impl AdaptivePace {
         }
     }
 
+    /// The rule picked up at `current` (kept between the configured floor
+    /// and target), e.g. from a stored pace; no changes recorded yet.
+    pub fn resume(config: AdaptiveConfig, current: u32) -> Self {
+        let current = current.clamp(config.effective_min_cps(), config.target_cps);
+        Self {
+            config,
+            current,
+            changes: Vec::new(),
+        }
+    }
+
     pub fn current_cps(&self) -> u32 {
         self.current
     }

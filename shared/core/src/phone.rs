@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 /// edge; valid everywhere after that.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
-pub struct PhoneNumber(String);
+pub struct PhoneNumber(std::sync::Arc<str>);
 
 /// The schema says what `from_e164` accepts, so a message with a number in
 /// any other form fails validation, not just decoding.
@@ -55,7 +55,7 @@ impl PhoneNumber {
         {
             return Err(PhoneError::NotE164);
         }
-        Ok(Self(s.to_owned()))
+        Ok(Self(s.into()))
     }
 
     pub fn as_str(&self) -> &str {

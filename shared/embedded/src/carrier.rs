@@ -6,8 +6,9 @@
 //! publish, stamped with their (real or virtual) times. The runtime releases
 //! them to the event bus as the clock reaches them.
 
+use rustc_hash::FxHashMap;
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BinaryHeap, HashMap};
+use std::collections::{BTreeMap, BinaryHeap};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -17,7 +18,7 @@ use rand_chacha::ChaCha8Rng;
 
 use campaign_core::blacklist::BlacklistSource;
 use campaign_core::clock::Clock;
-use campaign_core::ids::CallId;
+use campaign_core::ids::{CallId, CampaignId, ContactId};
 use campaign_core::ivr::{IvrAction, IvrCommand, IvrEngine, IvrEvent};
 use campaign_core::messages::{
     CallEvent, CallEventKind, CallPurpose, DonationEvent, MESSAGE_VERSION, OptOutEvent,
@@ -87,8 +88,8 @@ pub struct Origination {
     pub at: DateTime<Utc>,
     /// When the carrier's side of the call ends (its `Ended` event time).
     pub ends_at: DateTime<Utc>,
-    pub campaign: String,
-    pub contact: String,
+    pub campaign: CampaignId,
+    pub contact: ContactId,
 }
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -100,11 +101,11 @@ struct Pending {
 #[derive(Default)]
 struct State {
     queue: BinaryHeap<Reverse<(Pending, usize)>>,
-    events: HashMap<usize, BusEvent>,
+    events: FxHashMap<usize, BusEvent>,
     seq: u64,
     originations: Vec<Origination>,
     /// Originate requests per call id, repeats included.
-    requests: HashMap<CallId, u32>,
+    requests: FxHashMap<CallId, u32>,
 }
 
 /// The simulated carrier.
@@ -178,13 +179,13 @@ impl SimulatedCarrier {
     }
 
     /// Originate requests per call id (a value above 1 was a repeat the carrier absorbed).
-    pub fn requests(&self) -> HashMap<CallId, u32> {
+    pub fn requests(&self) -> FxHashMap<CallId, u32> {
         self.lock().requests.clone()
     }
 
     /// Reads the log of placed calls and the request counts without copying
     /// them (a 500,000-contact run places about 800,000 calls).
-    pub fn with_log<R>(&self, f: impl FnOnce(&[Origination], &HashMap<CallId, u32>) -> R) -> R {
+    pub fn with_log<R>(&self, f: impl FnOnce(&[Origination], &FxHashMap<CallId, u32>) -> R) -> R {
         let st = self.lock();
         f(&st.originations, &st.requests)
     }
@@ -450,8 +451,8 @@ impl Telephony for SimulatedCarrier {
             purpose: command.purpose,
             at: now,
             ends_at,
-            campaign: command.campaign_id.to_string(),
-            contact: command.contact_id.to_string(),
+            campaign: command.campaign_id.clone(),
+            contact: command.contact_id.clone(),
         });
         for (at, ev) in events {
             Self::push(&mut st, at, ev);
@@ -509,7 +510,7 @@ pub fn peak_concurrency(originations: &[Origination]) -> BTreeMap<String, u32> {
 pub fn peak_concurrency_of<'a>(
     originations: impl Iterator<Item = &'a Origination>,
 ) -> BTreeMap<String, u32> {
-    let mut edges: HashMap<&str, Vec<(DateTime<Utc>, i32)>> = HashMap::new();
+    let mut edges: FxHashMap<&str, Vec<(DateTime<Utc>, i32)>> = FxHashMap::default();
     for o in originations.filter(|o| o.purpose == CallPurpose::Campaign) {
         let e = edges.entry(o.campaign.as_str()).or_default();
         e.push((o.at, 1));
@@ -540,7 +541,7 @@ pub fn peak_rate(originations: &[Origination]) -> BTreeMap<String, u32> {
 pub fn peak_rate_of<'a>(
     originations: impl Iterator<Item = &'a Origination>,
 ) -> BTreeMap<String, u32> {
-    let mut per: HashMap<(&str, i64), u32> = HashMap::new();
+    let mut per: FxHashMap<(&str, i64), u32> = FxHashMap::default();
     for o in originations.filter(|o| o.purpose == CallPurpose::Campaign) {
         *per.entry((o.campaign.as_str(), o.at.timestamp()))
             .or_default() += 1;

@@ -4,7 +4,8 @@
 //! time works); expired leases, old buckets and forgotten marks are purged
 //! lazily as later calls pass their `now`.
 
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -20,12 +21,12 @@ const SEEN_PURGE_EVERY: u64 = 4096;
 #[derive(Debug, Default)]
 struct Inner {
     /// scope -> holder -> lease end.
-    slots: HashMap<String, HashMap<String, DateTime<Utc>>>,
+    slots: FxHashMap<String, FxHashMap<String, DateTime<Utc>>>,
     /// scope -> unix second -> starts counted.
-    rates: HashMap<String, BTreeMap<i64, u32>>,
-    counters: HashMap<String, i64>,
+    rates: FxHashMap<String, BTreeMap<i64, u32>>,
+    counters: FxHashMap<String, i64>,
     /// key -> forgotten at.
-    seen: HashMap<String, DateTime<Utc>>,
+    seen: FxHashMap<String, DateTime<Utc>>,
     marks_since_purge: u64,
 }
 

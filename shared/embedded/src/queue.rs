@@ -6,7 +6,8 @@
 //! Visible messages come out oldest visible-at first, then in send order.
 //! The wall clock is never read.
 
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -30,7 +31,7 @@ struct Message {
 struct Inner {
     messages: BTreeMap<Slot, Message>,
     /// Current receipt -> where its message sits.
-    receipts: HashMap<String, Slot>,
+    receipts: FxHashMap<String, Slot>,
     next_seq: u64,
     /// The latest `now` any consumer call passed: a new message is visible
     /// from then, so it queues behind redeliveries already due (FIFO by

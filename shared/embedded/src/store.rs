@@ -12,7 +12,8 @@
 //! Cursors are the last key of the page, JSON-encoded: opaque to callers,
 //! stable across writes (a page starts strictly after the previous key).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use rustc_hash::FxHashMap;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Write};
 use std::ops::Bound;
@@ -112,7 +113,7 @@ struct StoredKey {
 
 #[derive(Debug, Default)]
 struct CampaignTable {
-    by_id: HashMap<CampaignId, Campaign>,
+    by_id: FxHashMap<CampaignId, Campaign>,
     /// Listing order: oldest first, then by id.
     order: BTreeSet<(DateTime<Utc>, CampaignId)>,
 }
@@ -136,8 +137,8 @@ impl CampaignContacts {
 
 #[derive(Debug, Default)]
 struct ContactTable {
-    campaigns: HashMap<CampaignId, CampaignContacts>,
-    by_phone: HashMap<PhoneNumber, BTreeSet<(CampaignId, ContactId)>>,
+    campaigns: FxHashMap<CampaignId, CampaignContacts>,
+    by_phone: FxHashMap<PhoneNumber, BTreeSet<(CampaignId, ContactId)>>,
 }
 
 impl ContactTable {
@@ -169,18 +170,18 @@ impl ContactTable {
 #[derive(Debug, Default)]
 struct BlacklistTable {
     current: BTreeMap<PhoneNumber, BlacklistEntry>,
-    history: HashMap<PhoneNumber, Vec<BlacklistChange>>,
+    history: FxHashMap<PhoneNumber, Vec<BlacklistChange>>,
 }
 
 #[derive(Debug, Default)]
 struct CallTable {
-    by_id: HashMap<CallId, CallRecord>,
-    by_campaign: HashMap<CampaignId, BTreeSet<CallId>>,
+    by_id: FxHashMap<CallId, CallRecord>,
+    by_campaign: FxHashMap<CampaignId, BTreeSet<CallId>>,
 }
 
 #[derive(Debug, Default)]
 struct AuditTable {
-    by_target: HashMap<String, Vec<AuditRecord>>,
+    by_target: FxHashMap<String, Vec<AuditRecord>>,
 }
 
 // ---------------------------------------------------------------- store

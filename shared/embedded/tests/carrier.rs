@@ -193,8 +193,8 @@ fn peaks_count_overlaps_and_per_second_starts() {
         purpose: CallPurpose::Campaign,
         at: t0 + Duration::seconds(start),
         ends_at: t0 + Duration::seconds(end),
-        campaign: "c".into(),
-        contact: id.into(),
+        campaign: CampaignId::new("c"),
+        contact: ContactId::new(id),
     };
     // Three overlap at t=5; the fourth starts as the first ends.
     let calls = vec![o("a", 0, 10), o("b", 0, 20), o("c", 5, 30), o("d", 10, 40)];

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use campaign_core::pacing::PaceReason;
 use campaign_embedded::cost::{PriceTable, Table};
 use campaign_embedded::faults::{FaultKind, FaultPlan};
 use campaign_embedded::providers::MemoryObjects;
@@ -43,6 +44,9 @@ fn a_generated_campaign_completes_with_every_invariant_and_its_cost() {
     // THEN every invariant holds, within the pace
     assert_all_invariants(&r);
     assert!(r.peak_concurrency <= 40 && r.peak_calls_per_second <= 5);
+    // AND a healthy answer rate (55 %) never slowed the pace, not even at
+    // the start when only the short unanswered calls have ended
+    assert!(r.pace_changes.is_empty(), "{:?}", r.pace_changes);
     assert!(
         r.import.invalid > 0 && r.import.duplicates > 0,
         "{:?}",
@@ -96,4 +100,35 @@ fn the_same_seed_gives_the_same_run_even_with_faults() {
     assert_eq!(a.counts, b.counts);
     assert_eq!(a.faults.injected, b.faults.injected);
     assert_eq!(a.finished_at, b.finished_at);
+}
+
+#[test]
+fn a_low_answer_rate_slows_the_pace_and_every_start_stays_within_the_pace_in_force() {
+    // GIVEN a list where almost nobody answers, at 20 calls a second
+    let mut o = options(6000, FaultPlan::none());
+    o.calls_per_second = 20;
+    o.max_concurrent = 200;
+    o.carrier.answer = 0.05;
+    o.carrier.busy = 0.25;
+    o.carrier.no_answer = 0.6;
+    let r = simulate(o);
+    // THEN the adaptive pace came down for that reason, never below the floor
+    assert_all_invariants(&r);
+    let first = r.pace_changes.first().expect("the pace changed");
+    assert_eq!(
+        first.reason,
+        PaceReason::LowAnswerRate,
+        "{:?}",
+        r.pace_changes
+    );
+    assert_eq!((first.from_cps, first.to_cps), (20, 10));
+    assert!(r.pace_changes.iter().all(|c| c.to_cps >= 1));
+    // AND the pace invariant was checked against the pace in force each second
+    let pace = r
+        .checks
+        .iter()
+        .find(|c| c.name.starts_with("pace"))
+        .expect("pace check");
+    assert!(pace.detail.contains("adaptive changes"), "{}", pace.detail);
+    assert!(pace.detail.contains("0 seconds above"), "{}", pace.detail);
 }

@@ -178,7 +178,7 @@ pub fn contact_fixture(campaign: &CampaignId, id: &str, phone: PhoneNumber) -> C
         line_type: LineType::Mobile,
         delivery: Delivery::Sms,
         timezone: None,
-        metadata,
+        metadata: std::sync::Arc::new(metadata),
         status: ContactStatus::Pending,
         attempts: 0,
         next_attempt_at: None,

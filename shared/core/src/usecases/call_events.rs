@@ -87,6 +87,10 @@ pub(crate) async fn count_daily_follow_up(
     Ok(())
 }
 
+/// The live counter of campaign calls answered so far (counted at the
+/// answer, once per call).
+pub const PICKED_UP: &str = "picked_up";
+
 pub struct RecordCallEvent<'a> {
     pub calls: &'a dyn CallRecordStore,
     pub contacts: &'a dyn ContactStore,
@@ -166,6 +170,16 @@ impl RecordCallEvent<'_> {
                 Ok(()) => {}
                 Err(PortError::Conflict(_)) => continue,
                 Err(e) => return Err(e.into()),
+            }
+            if matches!(event.kind, CallEventKind::Answered)
+                && record.purpose == CallPurpose::Campaign
+            {
+                // Answers counted when they happen, not when the (longer)
+                // answered calls end: the adaptive pace's answer rate would
+                // otherwise see the short unanswered calls first.
+                self.counters
+                    .add(&keys::metric(&record.campaign_id, PICKED_UP), 1)
+                    .await?;
             }
             return match ended {
                 Some(outcome) => self.on_ended(&record, outcome, event.at).await,

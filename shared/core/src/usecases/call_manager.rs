@@ -147,7 +147,10 @@ impl CallManager<'_> {
             line_type: parsed.line_type,
             delivery: Delivery::for_line_type(parsed.line_type),
             timezone: None,
-            metadata: BTreeMap::from([("source".to_owned(), "api-v1".to_owned())]),
+            metadata: std::sync::Arc::new(BTreeMap::from([(
+                "source".to_owned(),
+                "api-v1".to_owned(),
+            )])),
             status: ContactStatus::Pending,
             attempts: 0,
             next_attempt_at: None,

@@ -70,7 +70,7 @@ impl ImportContacts<'_> {
                     line_type: c.line_type,
                     delivery: c.delivery,
                     timezone: c.timezone,
-                    metadata: c.metadata.clone(),
+                    metadata: std::sync::Arc::new(c.metadata.clone()),
                     status: if blacklisted {
                         ContactStatus::Blacklisted
                     } else {

@@ -1,5 +1,6 @@
 //! Dialling: take a pacing slot (max concurrent calls, shared by every
-//! worker) and a calls-per-second token, then originate each attempt exactly
+//! worker) and a calls-per-second token (at the adaptive pace, see
+//! [`super::pace_control`]), then originate each attempt exactly
 //! once. What cannot start now waits (is retried), never rejected.
 //!
 //! Exactly once: the call-record ledger admits one record per call id, and
@@ -9,15 +10,18 @@
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
+use crate::ids::CampaignId;
 use crate::messages::{
     CallEvent, CallEventKind, CallPurpose, DialTask, MESSAGE_VERSION, OriginateCommand,
 };
 use crate::outcome::CallOutcome;
+use crate::pacing::{AdaptiveConfig, PaceChange};
 use crate::ports::{
     AttemptState, BusEvent, CallRecord, CallRecordStore, Clock, ContactStore, Counters, EventBus,
     PortError, Telephony, TelephonyError,
 };
 
+use super::pace_control::PaceControl;
 use super::{UseCaseError, UseCaseResult, keys};
 
 /// What happened to one enriched task.
@@ -61,7 +65,14 @@ pub struct Dial<'a> {
     /// How long a slot stays held without an end event (a lost event or a
     /// crashed worker frees it when this runs out).
     pub slot_lease: Duration,
+    /// Adaptive pacing thresholds; `None` dials at the configured pace.
+    pub adaptive: Option<&'a AdaptiveConfig>,
+    /// Also told of every pace change (the simulator keeps them).
+    pub pace_changes: Option<&'a PaceChangeSink>,
 }
+
+/// Told of each adaptive pace change (campaign, change).
+pub type PaceChangeSink = dyn Fn(&CampaignId, &PaceChange) + Send + Sync;
 
 /// Default slot lease: ring time plus a long IVR session.
 pub const DEFAULT_SLOT_LEASE_SECS: i64 = 15 * 60;
@@ -79,6 +90,32 @@ impl Dial<'_> {
         {
             return Ok(DialResult::Duplicate);
         }
+        // Before the slot: a failed read here must not leave a slot held.
+        let cps = match self.adaptive {
+            Some(config) => {
+                let decision = PaceControl {
+                    counters: self.counters,
+                    config,
+                }
+                .pace(&task.campaign_id, settings.calls_per_second, now)
+                .await?;
+                if let Some(change) = &decision.change {
+                    tracing::info!(
+                        event = "pace_changed",
+                        campaign_id = %task.campaign_id,
+                        from_cps = change.from_cps,
+                        to_cps = change.to_cps,
+                        reason = ?change.reason,
+                        "dialling pace changed"
+                    );
+                    if let Some(sink) = self.pace_changes {
+                        sink(&task.campaign_id, change);
+                    }
+                }
+                decision.cps
+            }
+            None => settings.calls_per_second,
+        };
         let scope = keys::slots(&task.campaign_id);
         let holder = task.call_id.as_str();
         if !self
@@ -96,11 +133,7 @@ impl Dial<'_> {
         }
         if !self
             .counters
-            .take_rate(
-                &keys::rate(&task.campaign_id),
-                now,
-                settings.calls_per_second,
-            )
+            .take_rate(&keys::rate(&task.campaign_id), now, cps)
             .await?
         {
             self.counters.release_slot(&scope, holder).await?;

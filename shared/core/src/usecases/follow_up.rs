@@ -38,7 +38,7 @@ pub enum FollowUpOutcome {
 
 /// Template variables for a contact: its metadata plus `phone` and `campaign`.
 pub fn template_vars(campaign: &Campaign, contact: &Contact) -> BTreeMap<String, String> {
-    let mut vars = contact.metadata.clone();
+    let mut vars = (*contact.metadata).clone();
     vars.entry("phone".into())
         .or_insert_with(|| contact.phone.to_string());
     vars.entry("campaign".into())

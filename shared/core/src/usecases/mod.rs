@@ -7,6 +7,7 @@
 //! - [`dispatch`]: queue due contacts as dial tasks, best first.
 //! - [`enrich`]: drop tasks that must no longer be dialled; attach settings.
 //! - [`dial`]: pacing slots and exactly-once origination.
+//! - [`pace_control`]: the adaptive pace, shared by every dialer worker.
 //! - [`call_events`]: call records, slots, retries, contact completion.
 //! - [`follow_up`]: the key-1 SMS and its TTS fallback.
 //! - [`optout`]: the do-not-call list (key 9, admin adds, imports).
@@ -31,6 +32,7 @@ pub mod follow_up;
 pub mod lifecycle;
 pub mod metrics_query;
 pub mod optout;
+pub mod pace_control;
 pub mod progress;
 pub mod report;
 pub mod uploaded_import;

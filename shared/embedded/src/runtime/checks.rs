@@ -13,7 +13,9 @@ use campaign_core::phone::PhoneNumber;
 use campaign_core::ports::PageRequest;
 use campaign_core::usecases::UseCaseResult;
 
-use crate::carrier::{peak_concurrency_of, peak_rate_of};
+use campaign_core::pacing::PaceChange;
+
+use crate::carrier::{Origination, peak_concurrency_of, peak_rate_of};
 
 use super::Local;
 
@@ -52,6 +54,7 @@ pub async fn all_contacts(local: &Local, campaign: &CampaignId) -> UseCaseResult
 /// Checks every invariant for `campaigns` after a run. Reads the carrier's
 /// log in place: at simulator scale a copy of it costs seconds.
 pub async fn check_run(local: &Local, campaigns: &[Campaign]) -> UseCaseResult<Vec<Check>> {
+    let changes = local.pace_changes();
     let by_campaign: HashMap<&str, &Campaign> =
         campaigns.iter().map(|c| (c.id.as_str(), c)).collect();
 
@@ -124,6 +127,7 @@ pub async fn check_run(local: &Local, campaigns: &[Campaign]) -> UseCaseResult<V
         // 3 and 4. Concurrency and pace, from the carrier's view.
         let peaks = peak_concurrency_of(mine());
         let rates = peak_rate_of(mine());
+        let over_adaptive = seconds_over_adaptive_pace(mine(), &changes, &by_campaign);
         // 7. No attempt placed twice.
         let mut seen: HashSet<&CallId> = HashSet::with_capacity(calls);
         let twice = mine().filter(|o| !seen.insert(&o.call_id)).count();
@@ -138,11 +142,13 @@ pub async fn check_run(local: &Local, campaigns: &[Campaign]) -> UseCaseResult<V
             out_of_window,
             peaks,
             rates,
+            over_adaptive,
             twice,
             repeats,
         )
     });
-    let (calls, blacklisted_dials, out_of_window, peaks, rates, twice, repeats) = measured;
+    let (calls, blacklisted_dials, out_of_window, peaks, rates, over_adaptive, twice, repeats) =
+        measured;
 
     let mut conc = Vec::new();
     let mut pace = Vec::new();
@@ -152,6 +158,11 @@ pub async fn check_run(local: &Local, campaigns: &[Campaign]) -> UseCaseResult<V
         let rate = rates.get(c.id.as_str()).copied().unwrap_or(0);
         conc_ok &= peak <= c.settings.pace.max_concurrent;
         pace_ok &= rate <= c.settings.pace.calls_per_second;
+        let mine: Vec<&PaceChange> = changes
+            .iter()
+            .filter(|(id, _)| id == &c.id)
+            .map(|(_, ch)| ch)
+            .collect();
         conc.push(format!(
             "peak {peak} of {} allowed",
             c.settings.pace.max_concurrent
@@ -160,7 +171,14 @@ pub async fn check_run(local: &Local, campaigns: &[Campaign]) -> UseCaseResult<V
             "peak {rate}/s of {}/s allowed",
             c.settings.pace.calls_per_second
         ));
+        if let Some(lowest) = mine.iter().map(|ch| ch.to_cps).min() {
+            pace.push(format!(
+                "{} adaptive changes (lowest {lowest}/s), {over_adaptive} seconds above the pace in force",
+                mine.len()
+            ));
+        }
     }
+    pace_ok &= over_adaptive == 0;
 
     Ok(vec![
         Check::new(
@@ -195,4 +213,90 @@ pub async fn check_run(local: &Local, campaigns: &[Campaign]) -> UseCaseResult<V
             format!("{twice} placed twice; {repeats} repeated requests absorbed"),
         ),
     ])
+}
+
+/// Seconds in which a campaign started more calls than the adaptive pace in
+/// force allowed. In the second of a change either pace may have admitted
+/// (the change lands between two starts), so the larger one is the limit.
+fn seconds_over_adaptive_pace<'a>(
+    originations: impl Iterator<Item = &'a Origination>,
+    changes: &[(CampaignId, PaceChange)],
+    campaigns: &HashMap<&str, &Campaign>,
+) -> usize {
+    let mut per: HashMap<(&str, i64), u32> = HashMap::new();
+    for o in originations.filter(|o| o.purpose == CallPurpose::Campaign) {
+        *per.entry((o.campaign.as_str(), o.at.timestamp()))
+            .or_default() += 1;
+    }
+    per.into_iter()
+        .filter(|((campaign, second), n)| {
+            let Some(c) = campaigns.get(campaign) else {
+                return false;
+            };
+            let configured = c.settings.pace.calls_per_second;
+            // Changes are in time order: the pace at the start and at the end of the second.
+            let at = |t: i64| {
+                changes
+                    .iter()
+                    .rev()
+                    .find(|(id, ch)| id.as_str() == *campaign && ch.at.timestamp() < t)
+                    .map_or(configured, |(_, ch)| ch.to_cps)
+            };
+            let limit = at(*second).max(at(*second + 1)).min(configured);
+            *n > limit
+        })
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use campaign_core::contracts::campaign_fixture;
+    use campaign_core::ids::ContactId;
+    use campaign_core::pacing::PaceReason;
+    use chrono::{DateTime, Duration, TimeZone, Utc};
+
+    fn start(campaign: &CampaignId, i: u32, at: DateTime<Utc>) -> Origination {
+        Origination {
+            call_id: CallId::new(format!("c{i}-a1")),
+            phone: PhoneNumber::from_e164("+972502345678").unwrap(),
+            purpose: CallPurpose::Campaign,
+            at,
+            ends_at: at + Duration::seconds(30),
+            campaign: campaign.clone(),
+            contact: ContactId::new(format!("c{i}")),
+        }
+    }
+
+    #[test]
+    fn starts_above_the_adaptive_pace_in_force_are_caught_but_not_in_the_second_of_a_change() {
+        let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
+        let id = CampaignId::new("cmp-1");
+        let mut campaign = campaign_fixture(&id, t0);
+        campaign.settings.pace.calls_per_second = 10;
+        let campaigns = HashMap::from([(id.as_str(), &campaign)]);
+        let change = PaceChange {
+            at: t0 + Duration::milliseconds(10_500),
+            from_cps: 10,
+            to_cps: 5,
+            reason: PaceReason::LowAnswerRate,
+        };
+        let changes = vec![(id.clone(), change)];
+        // 8 starts in second 10 (the change's second), 8 in second 11 (over 5), 5 in second 12.
+        let mut log = Vec::new();
+        for (second, n) in [(10, 8), (11, 8), (12, 5)] {
+            for i in 0..n {
+                log.push(start(
+                    &id,
+                    second * 100 + i,
+                    t0 + Duration::seconds(second.into()),
+                ));
+            }
+        }
+        assert_eq!(
+            seconds_over_adaptive_pace(log.iter(), &changes, &campaigns),
+            1
+        );
+        assert_eq!(seconds_over_adaptive_pace(log.iter(), &[], &campaigns), 0);
+    }
 }

@@ -35,6 +35,7 @@ use campaign_core::ids::{CallId, CampaignId};
 use campaign_core::messages::{CallEvent, CallEventKind, DialTask, MESSAGE_VERSION};
 use campaign_core::optimal_time::CallTimeModel;
 use campaign_core::outcome::CallOutcome;
+use campaign_core::pacing::{AdaptiveConfig, PaceChange};
 use campaign_core::ports::{
     AttemptState, BlacklistStore, BusEvent, CallRecordStore, CampaignStore, ContactStore,
     DialQueue, DialQueueConsumer, EventBus, ObjectStore, PageRequest, Received,
@@ -77,6 +78,9 @@ pub struct LocalConfig {
     pub voice: String,
     /// Faults to inject (none by default).
     pub faults: FaultPlan,
+    /// Adaptive pacing thresholds (the dialer-worker's defaults); `None`
+    /// dials at each campaign's configured pace.
+    pub adaptive: Option<AdaptiveConfig>,
 }
 
 impl Default for LocalConfig {
@@ -90,6 +94,7 @@ impl Default for LocalConfig {
             slot_lease: Duration::seconds(DEFAULT_SLOT_LEASE_SECS),
             voice: "Joanna".into(),
             faults: FaultPlan::none(),
+            adaptive: Some(AdaptiveConfig::default()),
         }
     }
 }
@@ -152,7 +157,12 @@ pub struct Local {
     /// Events to deliver again (a handler failed) or to publish again (the
     /// bridge's publish failed), with when.
     retry_events: Mutex<Vec<(DateTime<Utc>, BusEvent, bool)>>,
+    /// Every adaptive pace change, in order (the dialer-worker logs them).
+    pace_log: Arc<Mutex<Vec<(CampaignId, PaceChange)>>>,
+    pace_sink: PaceSink,
 }
+
+type PaceSink = Box<dyn Fn(&CampaignId, &PaceChange) + Send + Sync>;
 
 /// Visibility of a received dial task before it is delivered again (SQS).
 const VISIBILITY_SECS: i64 = 30;
@@ -211,6 +221,7 @@ impl Local {
             faults.clone(),
         ));
         let dispatch_ports = Arc::new(ports.without_store_write_faults());
+        let pace_log = Arc::new(Mutex::new(Vec::new()));
         Self {
             store,
             counters,
@@ -230,9 +241,26 @@ impl Local {
             stats: Mutex::new(PipelineStats::default()),
             watch: Mutex::new(VecDeque::new()),
             retry_events: Mutex::new(Vec::new()),
+            pace_sink: {
+                let log = pace_log.clone();
+                Box::new(move |c: &CampaignId, change: &PaceChange| {
+                    log.lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .push((c.clone(), change.clone()));
+                })
+            },
+            pace_log,
             clock,
             config,
         }
+    }
+
+    /// Every adaptive pace change so far, oldest first.
+    pub fn pace_changes(&self) -> Vec<(CampaignId, PaceChange)> {
+        self.pace_log
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -326,6 +354,8 @@ impl Local {
             events: &*self.ports,
             clock: &*self.clock,
             slot_lease: self.config.slot_lease,
+            adaptive: self.config.adaptive.as_ref(),
+            pace_changes: Some(&*self.pace_sink),
         }
     }
 

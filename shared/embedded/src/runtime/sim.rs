@@ -16,7 +16,7 @@ use campaign_core::import::{FileFormat, ImportOptions};
 use campaign_core::messages::CallPurpose;
 use campaign_core::metrics::{OutcomeCounts, Rates};
 use campaign_core::outcome::CallOutcome;
-use campaign_core::pacing::PaceLimits;
+use campaign_core::pacing::{PaceChange, PaceLimits};
 use campaign_core::phone::PhoneParser;
 use campaign_core::ports::{ObjectStore, PageRequest, StatusCounts};
 use campaign_core::usecases::UseCaseResult;
@@ -124,6 +124,9 @@ pub struct SimResult {
     pub tts_calls: u64,
     pub peak_concurrency: u32,
     pub peak_calls_per_second: u32,
+    /// Every change of the adaptive pace, in order (none while the answer
+    /// rate and the telephony host stay healthy).
+    pub pace_changes: Vec<PaceChange>,
     pub checks: Vec<Check>,
     pub faults: FaultReport,
     pub pipeline: PipelineCounts,
@@ -314,7 +317,7 @@ pub async fn run_simulation(
     let contacts = local.contacts().count_by_status(&campaign.id).await?;
     let stats = local.stats();
     let (campaign_calls, tts_calls, peak, peak_cps) = local.carrier.with_log(|log, _| {
-        let mine = || log.iter().filter(|o| o.campaign == campaign.id.as_str());
+        let mine = || log.iter().filter(|o| o.campaign == campaign.id);
         let campaign_calls = mine()
             .filter(|o| o.purpose == CallPurpose::Campaign)
             .count() as u64;
@@ -361,6 +364,12 @@ pub async fn run_simulation(
         tts_calls,
         peak_concurrency: peak,
         peak_calls_per_second: peak_cps,
+        pace_changes: local
+            .pace_changes()
+            .into_iter()
+            .filter(|(id, _)| id == &campaign.id)
+            .map(|(_, change)| change)
+            .collect(),
         checks,
         faults: FaultReport {
             plan: options.faults.clone(),
@@ -455,7 +464,7 @@ async fn timeline(
     local.carrier.with_log(|log, _| {
         for o in log
             .iter()
-            .filter(|o| o.purpose == CallPurpose::Campaign && o.campaign == campaign.id.as_str())
+            .filter(|o| o.purpose == CallPurpose::Campaign && o.campaign == campaign.id)
         {
             edges.push((o.at, 1));
             edges.push((o.ends_at, -1));

@@ -19,7 +19,9 @@ HCL_JSON is the output of tests/offline/hcl-parse.js for infra/. Checks:
 5. the Terraform tables match the adapters' schema
    (shared/aws/src/dynamodb/schema.rs): names, keys, indexes, TTL attribute;
 6. names Terraform uses for resources the SAM stack owns (functions, queues,
-   dead-letter queues, topics, metric names) exist in the template;
+   dead-letter queues, topics, metric names) exist in the template, and the
+   dead-letter queues Terraform owns itself (the contact import queue's)
+   exist in infra/modules/data;
 7. every template parameter without a default is set for each stage by
    samconfig.toml or by Terraform's sam_parameters output, and nothing else;
 8. no IAM statement in the template allows a wildcard action.
@@ -331,6 +333,12 @@ def check_names(template, hcl):
             fail(f"queue {name} is new: give it a dead-letter queue and an alarm")
     if set(monitoring["dead_letter_queues"]) != dlqs:
         fail(f"monitoring DLQs {sorted(monitoring['dead_letter_queues'])} vs template {sorted(dlqs)}")
+    # Dead-letter queues Terraform owns (the contact import queue's) must be
+    # named by the data module as the alarms name them.
+    data_module = json.dumps({k: v for k, v in hcl.items() if k.startswith("infra/modules/data/")})
+    for name in monitoring.get("terraform_dead_letter_queues", []):
+        if f"${{var.name_prefix}}{name}" not in data_module:
+            fail(f"monitoring alarms on {name}, which infra/modules/data does not create")
     if len(dlqs) != len(main_queues):
         fail("every queue needs its own dead-letter queue")
     if f"${{var.name_prefix}}dial" not in monitoring["dial_queue"] or "dial" not in main_queues:

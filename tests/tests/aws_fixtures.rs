@@ -21,10 +21,16 @@ use campaign_aws::AwsPorts;
 use campaign_aws::provision::provision;
 use campaign_core::campaign::CampaignKind;
 use campaign_core::clock::{Clock, ManualClock};
+use campaign_core::ids::CampaignId;
 use campaign_core::import::{FileFormat, ImportOptions};
-use campaign_core::ports::{AuditLog, BlacklistStore, CampaignStore, ContactStore, IdGenerator};
+use campaign_core::ports::{
+    AuditLog, BlacklistStore, CampaignStore, ContactStore, IdGenerator, ObjectStore,
+};
 use campaign_core::usecases::contacts::ImportContacts;
 use campaign_core::usecases::lifecycle::{Lifecycle, NewCampaign};
+use campaign_core::usecases::uploaded_import::{
+    ImportRecord, ImportStatus, record_key, upload_key,
+};
 use campaign_embedded::providers::SequentialIds;
 use campaign_embedded::runtime::{Local, LocalConfig};
 use campaign_embedded::testing::{monday_morning, settings};
@@ -32,7 +38,7 @@ use lambda_kit::FunctionError;
 use lambda_kit::testing::{assert_no_clear_phone_numbers, capture_logs, fixture, fixture_names};
 use serde_json::{Value, json};
 
-const FUNCTIONS: [&str; 7] = [
+const FUNCTIONS: [&str; 8] = [
     "dispatcher",
     "enricher",
     "dialer-worker",
@@ -40,6 +46,7 @@ const FUNCTIONS: [&str; 7] = [
     "sms-tts-fallback",
     "blacklist",
     "report-generator",
+    "contact-importer",
 ];
 
 /// `fixture()` resolves `events/` from a package directory two levels down.
@@ -89,6 +96,36 @@ async fn seed(
         .start(&campaign.id, "tester")
         .await
         .expect("start");
+}
+
+/// What `POST .../contact-uploads` and the client's PUT leave for the
+/// contact-importer fixtures: imports `imp-fixture-1` and `imp-fixture-2`
+/// of `cmp-000001`, their files landed.
+async fn seed_uploads(uploads: &dyn ObjectStore, clock: &dyn Clock) {
+    let campaign = CampaignId::new("cmp-000001");
+    for id in ["imp-fixture-1", "imp-fixture-2"] {
+        let key = upload_key(&campaign, id, "csv");
+        let mut record =
+            ImportRecord::new(id.into(), campaign.clone(), "tester".into(), clock.now());
+        record.file_key = Some(key.clone());
+        record.content_type = Some("text/csv".into());
+        uploads
+            .put(
+                &record_key(&campaign, id),
+                serde_json::to_vec(&record).expect("encode"),
+                "application/json",
+            )
+            .await
+            .expect("record");
+        uploads
+            .put(
+                &key,
+                b"phone,first_name\n0523459001,Rina\n0523459002,Omer\nnot-a-phone,Bad\n".to_vec(),
+                "text/csv",
+            )
+            .await
+            .expect("file");
+    }
 }
 
 /// The functions on the embedded adapters, with the AWS world's configs.
@@ -173,6 +210,18 @@ fn embedded(local: &Local, aws: &Functions) -> Functions {
             },
             aws.report.1.clone(),
         ),
+        importer: (
+            contact_importer::Deps {
+                campaigns: local.store.clone(),
+                contacts: local.store.clone(),
+                blacklist: local.store.clone(),
+                uploads: local.objects.clone(),
+                counters: local.counters.clone(),
+                audit: local.store.clone(),
+                clock: local.clock.clone(),
+            },
+            aws.importer.1.clone(),
+        ),
     }
 }
 
@@ -223,6 +272,7 @@ async fn run(f: &Functions, function: &str, name: &str) -> Value {
         "call-events" => sqs!(call_events::handler, f.call_events),
         "sms-tts-fallback" => sqs!(sms_tts_fallback::handler, f.follow_up),
         "blacklist" => sqs!(blacklist::handler, f.blacklist),
+        "contact-importer" => sqs!(contact_importer::handler, f.importer),
         other => panic!("no function {other}"),
     }
 }
@@ -270,6 +320,8 @@ async fn every_fixture_gives_the_same_answer_on_both_adapter_sets() {
         &*local.clock,
     )
     .await;
+    seed_uploads(&*aws.objects(&stack.uploads_bucket), &*clock).await;
+    seed_uploads(&*local.objects, &*local.clock).await;
     let on_memory = embedded(&local, &on_aws);
 
     let (guard, logs) = capture_logs();
@@ -296,6 +348,35 @@ async fn every_fixture_gives_the_same_answer_on_both_adapter_sets() {
         }
     }
     drop(guard);
+    // The imports the contact-importer fixtures ran ended the same in S3 as
+    // in memory, each run once.
+    let aws_uploads = aws.objects(&stack.uploads_bucket);
+    for id in ["imp-fixture-1", "imp-fixture-2"] {
+        let key = record_key(&CampaignId::new("cmp-000001"), id);
+        let read = |bytes: Option<Vec<u8>>| -> ImportRecord {
+            serde_json::from_slice(&bytes.expect("record")).expect("decode")
+        };
+        let on_s3 = read(aws_uploads.get(&key).await.expect("get"));
+        let in_memory = read(local.objects.get(&key).await.expect("get"));
+        // (Earlier fixtures fail the shared campaign, so these imports end
+        // `failed` with `campaign_finished`: the point is the same end.)
+        assert!(
+            matches!(on_s3.status, ImportStatus::Completed | ImportStatus::Failed),
+            "{id}: {:?}",
+            on_s3.status
+        );
+        assert_eq!(on_s3.attempts, 1, "{id} imported once");
+        assert_eq!(
+            (on_s3.status, on_s3.stored, on_s3.errors, on_s3.failure),
+            (
+                in_memory.status,
+                in_memory.stored,
+                in_memory.errors,
+                in_memory.failure
+            ),
+            "{id}"
+        );
+    }
     assert!(
         differences.is_empty(),
         "{} of {checked} fixtures answered differently:\n{}",

@@ -39,15 +39,16 @@ data "aws_iam_policy_document" "key" {
     }
   }
 
-  # SNS delivers into the encrypted subscription queues, and CloudWatch
-  # alarms publish to the encrypted alarm topic.
+  # SNS delivers into the encrypted subscription queues, S3 notifies the
+  # encrypted contact import queue, and CloudWatch alarms publish to the
+  # encrypted alarm topic.
   statement {
     sid       = "ServiceDeliveries"
     actions   = ["kms:Decrypt", "kms:GenerateDataKey*"]
     resources = ["*"]
     principals {
       type        = "Service"
-      identifiers = ["sns.amazonaws.com", "cloudwatch.amazonaws.com"]
+      identifiers = ["sns.amazonaws.com", "s3.amazonaws.com", "cloudwatch.amazonaws.com"]
     }
     condition {
       test     = "StringEquals"

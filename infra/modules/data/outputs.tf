@@ -15,3 +15,8 @@ output "bucket_names" {
 output "bucket_arns" {
   value = { for name, b in module.bucket : name => b.arn }
 }
+
+output "contact_import_queue_arn" {
+  description = "The queue the uploads bucket notifies of new contact files (contact-importer consumes it)"
+  value       = aws_sqs_queue.contact_imports.arn
+}

@@ -22,6 +22,7 @@ locals {
     "blacklist",
     "report-generator",
     "connect-hooks",
+    "contact-importer",
   ]
 
   # Every dead-letter queue of template.yaml.
@@ -31,6 +32,12 @@ locals {
     "call-events-dlq",
     "sms-tts-fallback-dlq",
     "blacklist-dlq",
+  ]
+
+  # Dead-letter queues Terraform owns (infra/modules/data: the contact
+  # import queue, which the uploads bucket's notification needs).
+  terraform_dead_letter_queues = [
+    "contact-imports-dlq",
   ]
 
   dial_queue        = "${var.name_prefix}dial"
@@ -150,7 +157,7 @@ resource "aws_cloudwatch_metric_alarm" "dial_queue_age" {
 
 # Any message in a dead-letter queue (README: drain and replay a DLQ).
 resource "aws_cloudwatch_metric_alarm" "dead_letters" {
-  for_each = toset(local.dead_letter_queues)
+  for_each = toset(concat(local.dead_letter_queues, local.terraform_dead_letter_queues))
 
   alarm_name          = "${var.name_prefix}${each.key}-not-empty"
   alarm_description   = "A message is in ${var.name_prefix}${each.key}. Read it, fix the cause, replay it (README runbook 'Drain and replay a DLQ')."

@@ -37,6 +37,7 @@ output "sam_parameters" {
     AudioBucketName           = module.data.bucket_names["audio"]
     ReportsBucketName         = module.data.bucket_names["reports"]
     UploadsBucketName         = module.data.bucket_names["uploads"]
+    ContactImportQueueArn     = module.data.contact_import_queue_arn
     TtsCacheBucketName        = module.data.bucket_names["tts-cache"]
     CallManagerTokenSecretArn = module.secrets.call_manager_token_secret_arn
     SmsProviderSecretArn      = module.secrets.sms_provider_secret_arn

@@ -19,6 +19,7 @@ use campaign_core::usecases::lifecycle::Lifecycle;
 use campaign_core::usecases::metrics_query::MetricsQuery;
 use campaign_core::usecases::optout::Blacklisting;
 use campaign_core::usecases::report::GenerateReport;
+use campaign_core::usecases::uploaded_import::UploadedImports;
 
 use crate::auth::Authenticator;
 
@@ -42,6 +43,9 @@ pub struct ApiConfig {
     /// Largest file sent directly (contacts, blacklist imports); bigger ones
     /// go through a presigned upload.
     pub max_upload_bytes: usize,
+    /// How long a contact import run owns its import before another run may
+    /// take over (longer than any run: Lambda's 15-minute limit).
+    pub import_lease: Duration,
 }
 
 impl Default for ApiConfig {
@@ -55,6 +59,7 @@ impl Default for ApiConfig {
             max_json_bytes: 256 * 1024,
             // API Gateway and Lambda take 6 MB; base64 adds a third.
             max_upload_bytes: 4 * 1024 * 1024,
+            import_lease: Duration::minutes(15),
         }
     }
 }
@@ -109,6 +114,20 @@ impl ApiState {
             campaigns: &*self.campaigns,
             contacts: &*self.contacts,
             blacklist: &*self.blacklist,
+        }
+    }
+
+    /// Import records and runs in the uploads store.
+    pub fn uploaded_imports(&self) -> UploadedImports<'_> {
+        UploadedImports {
+            campaigns: &*self.campaigns,
+            contacts: &*self.contacts,
+            blacklist: &*self.blacklist,
+            uploads: &*self.uploads,
+            counters: &*self.counters,
+            audit: &*self.audit,
+            clock: &*self.clock,
+            lease: self.config.import_lease,
         }
     }
 

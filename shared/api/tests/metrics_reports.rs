@@ -234,3 +234,44 @@ async fn a_report_in_each_format_is_stored_linked_and_downloadable() {
             .contains(&"report.create".to_owned())
     );
 }
+
+#[tokio::test]
+async fn the_daily_counters_give_the_history_the_call_records_give() {
+    // GIVEN a campaign that ran for three days (retries, follow-ups, several
+    // outcomes) and whose call records are all stored
+    let h = Harness::new();
+    let id = h.running_campaign(&contacts_csv(60)).await;
+    h.run_for(3 * 24 * 3600).await;
+    let campaign = campaign_core::ids::CampaignId::new(id.clone());
+    let day = |d: u32| chrono::NaiveDate::from_ymd_opt(2026, 3, d).expect("date");
+    // WHEN the history is read from the per-day counters
+    let metrics = h.state.metrics();
+    let from_counters = metrics
+        .history(&campaign, day(1), day(5))
+        .await
+        .expect("history");
+    // THEN it holds the same numbers the full scan of the records gives
+    let from_records = metrics
+        .history_from_call_records(&campaign, day(1), day(5))
+        .await
+        .expect("history from records");
+    assert_eq!(from_counters, from_records);
+    let total: u64 = from_counters.iter().map(|d| d.counts.attempts).sum();
+    assert!(total >= 60, "the campaign called: {from_counters:?}");
+    let answered: u64 = from_counters
+        .iter()
+        .map(|d| d.counts.answered_total())
+        .sum();
+    assert!(answered > 0, "{from_counters:?}");
+    // AND a range with no activity is all zeros, one entry per day
+    let quiet = metrics
+        .history(&campaign, day(20), day(26))
+        .await
+        .expect("quiet history");
+    assert_eq!(quiet.len(), 7);
+    assert!(
+        quiet.iter().all(|d| d.counts == Default::default()),
+        "{quiet:?}"
+    );
+    assert_eq!(quiet[0].date, day(20));
+}

@@ -336,3 +336,36 @@ async fn callback_validates_with_400_and_unknown_calls_with_404() {
         .await;
     assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
 }
+
+#[tokio::test]
+async fn during_a_rotation_the_previous_token_is_still_accepted_and_others_are_401() {
+    // GIVEN a campaign and a token rotated (the old one is now AWSPREVIOUS)
+    let h = Harness::new();
+    let id = active_campaign(&h, 20).await;
+    const NEW_TOKEN: &str = "rotated-call-manager-token-9876543210";
+    h.secrets.rotate("call-manager-token", NEW_TOKEN);
+    let call = |n: u32| json!({"phone_number": format!("+97252345{n:04}"), "campaign_id": id});
+    // WHEN callers use the new token, the old one, or neither
+    let new = h.v1("POST", INITIATE, Some(NEW_TOKEN), call(1)).await;
+    let old = h.v1("POST", INITIATE, Some(V1_TOKEN), call(2)).await;
+    let neither = h
+        .v1(
+            "POST",
+            INITIATE,
+            Some("not-any-version-of-the-token"),
+            call(3),
+        )
+        .await;
+    // THEN both versions work and anything else is refused
+    assert_eq!(new.status, StatusCode::CREATED, "{}", new.text());
+    assert_eq!(old.status, StatusCode::CREATED, "{}", old.text());
+    assert_eq!(neither.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(neither.code(), "unauthorized");
+    // AND after the next rotation the first token is no longer accepted
+    h.secrets
+        .rotate("call-manager-token", "third-call-manager-token-000000000");
+    let first = h.v1("POST", INITIATE, Some(V1_TOKEN), call(4)).await;
+    assert_eq!(first.status, StatusCode::UNAUTHORIZED);
+    let second = h.v1("POST", INITIATE, Some(NEW_TOKEN), call(5)).await;
+    assert_eq!(second.status, StatusCode::CREATED, "{}", second.text());
+}

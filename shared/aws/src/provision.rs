@@ -27,6 +27,8 @@ pub struct Stack {
     pub subscribed: BTreeMap<&'static str, String>,
     pub reports_bucket: String,
     pub tts_cache_bucket: String,
+    /// Contact files and import records (api-handler, contact-importer).
+    pub uploads_bucket: String,
 }
 
 pub const TOPICS: [&str; 3] = ["call-events", "donation-events", "optout-events"];
@@ -54,6 +56,7 @@ pub async fn provision(clients: &Clients, prefix: &str) -> Result<Stack, String>
     };
     let reports_bucket = create_bucket(clients, &format!("{prefix}-reports")).await?;
     let tts_cache_bucket = create_bucket(clients, &format!("{prefix}-tts-cache")).await?;
+    let uploads_bucket = create_bucket(clients, &format!("{prefix}-uploads")).await?;
     Ok(Stack {
         prefix: prefix.to_owned(),
         tables,
@@ -63,6 +66,7 @@ pub async fn provision(clients: &Clients, prefix: &str) -> Result<Stack, String>
         subscribed,
         reports_bucket,
         tts_cache_bucket,
+        uploads_bucket,
     })
 }
 
@@ -83,6 +87,7 @@ impl Stack {
             ("OPTOUT_EVENTS_TOPIC_ARN", self.topics.optout_events.clone()),
             ("REPORTS_BUCKET", self.reports_bucket.clone()),
             ("TTS_CACHE_BUCKET", self.tts_cache_bucket.clone()),
+            ("UPLOADS_BUCKET", self.uploads_bucket.clone()),
             ("SMS_PROVIDER", "sns".into()),
         ]
     }

@@ -1,7 +1,9 @@
 //! [`Secrets`] from Secrets Manager (`GetSecretValue`, the string value),
 //! cached in memory for a time-to-live measured on an injected [`Clock`],
 //! so a warm Lambda does not call Secrets Manager on every invocation but
-//! still sees a rotated secret within the TTL. Misses are not cached.
+//! still sees a rotated secret within the TTL. Misses are not cached, except
+//! a missing previous version (`AWSPREVIOUS`), so a flood of wrong tokens
+//! does not turn into a flood of calls.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -9,7 +11,7 @@ use std::sync::{Arc, Mutex};
 use async_trait::async_trait;
 use aws_sdk_secretsmanager::Client;
 use campaign_core::clock::Clock;
-use campaign_core::ports::{PortError, PortResult, Secrets};
+use campaign_core::ports::{PortError, PortResult, SecretVersion, Secrets};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::error::{AwsError, classify};
@@ -19,7 +21,11 @@ pub struct SecretsManagerSecrets {
     clock: Arc<dyn Clock>,
     ttl: Duration,
     cache: Mutex<HashMap<String, (String, DateTime<Utc>)>>,
+    previous: Mutex<HashMap<String, Fetched<Option<String>>>>,
 }
+
+/// A value and when it was fetched.
+type Fetched<T> = (T, DateTime<Utc>);
 
 impl std::fmt::Debug for SecretsManagerSecrets {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -38,7 +44,43 @@ impl SecretsManagerSecrets {
             clock,
             ttl,
             cache: Mutex::new(HashMap::new()),
+            previous: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The `AWSPREVIOUS` version, cached (its absence too) for the TTL.
+    async fn previous(&self, name: &str) -> PortResult<Option<String>> {
+        const OP: &str = "secrets.get_previous";
+        let now = self.clock.now();
+        if let Some((v, _)) = self
+            .previous
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(name)
+            .filter(|(_, fetched)| now < *fetched + self.ttl)
+        {
+            return Ok(v.clone());
+        }
+        let value = match self
+            .client
+            .get_secret_value()
+            .secret_id(name)
+            .version_stage(SecretVersion::Previous.stage())
+            .send()
+            .await
+        {
+            Ok(out) => out.secret_string().map(str::to_owned),
+            // No version carries the label: never rotated.
+            Err(e) => match classify(OP, e) {
+                AwsError::NotFound { .. } => None,
+                other => return Err(other.into()),
+            },
+        };
+        self.previous
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(name.to_owned(), (value.clone(), now));
+        Ok(value)
     }
 
     fn cached(&self, name: &str, now: DateTime<Utc>) -> Option<String> {
@@ -77,5 +119,12 @@ impl Secrets for SecretsManagerSecrets {
             .unwrap_or_else(|p| p.into_inner())
             .insert(name.to_owned(), (value.clone(), now));
         Ok(value)
+    }
+
+    async fn get_version(&self, name: &str, version: SecretVersion) -> PortResult<Option<String>> {
+        match version {
+            SecretVersion::Current => self.get(name).await.map(Some),
+            SecretVersion::Previous => self.previous(name).await,
+        }
     }
 }

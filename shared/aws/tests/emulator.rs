@@ -490,6 +490,19 @@ async fn secrets_contract_and_cache() {
         "rotated",
         "refreshed after TTL"
     );
+    // The rotation moved AWSPREVIOUS to the first value.
+    let fresh = format!("{ns}/never-rotated");
+    clients
+        .secrets
+        .create_secret()
+        .name(&fresh)
+        .secret_string("only")
+        .send()
+        .await
+        .expect("create a secret");
+    let uncached =
+        SecretsManagerSecrets::new(clients.secrets.clone(), clock.clone(), Duration::minutes(5));
+    contracts::secret_versions(&uncached, (&name, "rotated", "s3cret"), (&fresh, "only")).await;
 }
 
 #[tokio::test]

@@ -6,7 +6,9 @@
 //!
 //! Development tokens come from `campaign token` (same signing key, see
 //! [`crate::token`]); the v1 token is `CALL_MANAGER_TOKEN`. Presigned
-//! upload links point back at this server (`PUT /local-uploads/...`).
+//! upload links point back at this server (`PUT /local-uploads/...`); a
+//! contact file PUT there starts its import in the background, as the S3
+//! notification starts `contact-importer` on AWS.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -26,8 +28,10 @@ use campaign_api::auth::{Authenticator, DevJwt};
 use campaign_api::{ApiConfig, ApiState};
 use campaign_core::campaign::CampaignStatus;
 use campaign_core::clock::{Clock, ManualClock};
+use campaign_core::ids::CampaignId;
 use campaign_core::phone::PhoneParser;
 use campaign_core::ports::ObjectStore;
+use campaign_core::usecases::uploaded_import::{RunOutcome, Trigger, parse_upload_key};
 use campaign_embedded::providers::{MapSecrets, MemoryObjects};
 use campaign_embedded::runtime::{Local, LocalConfig};
 use campaign_embedded::uploads::LocalUploads;
@@ -135,7 +139,10 @@ pub async fn build(options: ServeOptions) -> anyhow::Result<Server> {
         Router::new()
             .route("/local-uploads/{*key}", put(receive_upload))
             .layer(DefaultBodyLimit::max(MAX_LOCAL_UPLOAD))
-            .with_state(uploads),
+            .with_state(Receiver {
+                uploads,
+                api: state.clone(),
+            }),
     );
     Ok(Server {
         addr,
@@ -154,9 +161,22 @@ struct LinkQuery {
     signature: String,
 }
 
-/// The other end of a local presigned link (what S3 does on AWS).
+/// What the local upload links need: the store, and the API's ports to
+/// start imports with.
+#[derive(Clone)]
+struct Receiver {
+    uploads: Arc<LocalUploads>,
+    api: Arc<ApiState>,
+}
+
+/// The audit log's actor for imports started by a local upload.
+const UPLOAD_ACTOR: &str = "campaign serve (upload)";
+
+/// The other end of a local presigned link (what S3 does on AWS). A contact
+/// file starts its import in the background; the client polls
+/// `GET /api/campaigns/{id}/imports/{import_id}`.
 async fn receive_upload(
-    State(uploads): State<Arc<LocalUploads>>,
+    State(Receiver { uploads, api }): State<Receiver>,
     Path(key): Path<String>,
     Query(q): Query<LinkQuery>,
     headers: HeaderMap,
@@ -176,11 +196,36 @@ async fn receive_upload(
         );
     }
     match uploads.objects().put(&key, body.to_vec(), sent_type).await {
-        Ok(()) => (StatusCode::OK, ""),
+        Ok(()) => {
+            if let Some((campaign, import_id)) = parse_upload_key(&key) {
+                tokio::spawn(import_upload(api, campaign, import_id));
+            }
+            (StatusCode::OK, "")
+        }
         Err(_) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "could not store the upload\n",
         ),
+    }
+}
+
+/// Runs the import an upload belongs to (what `contact-importer` does on
+/// AWS); the outcome is in the import's record.
+async fn import_upload(api: Arc<ApiState>, campaign: CampaignId, import_id: String) {
+    let outcome = api
+        .uploaded_imports()
+        .run(&campaign, &import_id, Trigger::Upload, None, UPLOAD_ACTOR)
+        .await;
+    match outcome {
+        Ok(RunOutcome::Ran(r)) => {
+            tracing::info!(campaign_id = %campaign, %import_id, status = ?r.status, "import ran");
+        }
+        Ok(other) => {
+            tracing::debug!(campaign_id = %campaign, %import_id, outcome = ?other, "upload not imported");
+        }
+        Err(e) => {
+            tracing::error!(campaign_id = %campaign, %import_id, error = %e, "import failed; POST .../run retries it");
+        }
     }
 }
 

@@ -145,3 +145,101 @@ async fn a_campaign_driven_over_http_starts_dialling_in_real_time() {
     .await;
     assert_eq!(status, 401);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_put_to_a_presigned_link_is_imported_without_calling_run() {
+    let key = vec![5u8; 32];
+    let server = build(ServeOptions {
+        addr: "127.0.0.1:0".into(),
+        seed: 7,
+        dispatch_interval_secs: 1,
+        call_manager_token: None,
+        jwt_key: key.clone(),
+    })
+    .await
+    .expect("server");
+    let addr = server.addr;
+    tokio::spawn(server.run());
+    let token = DevJwt::new(key).issue(
+        Role::CampaignManager,
+        chrono::Utc::now(),
+        chrono::Duration::hours(1),
+    );
+    let bearer = format!("Bearer {token}");
+    let auth = ("Authorization", bearer.as_str());
+    let json_ct = ("Content-Type", "application/json");
+    let campaign = json!({"name": "Big list", "kind": "voice", "settings": {
+        "audio": "sound:x", "schedule": {"timezone": "Asia/Jerusalem", "windows": []},
+        "pace": {"calls_per_second": 5, "max_concurrent": 5}}});
+    let (status, body) = http(
+        addr,
+        "POST",
+        "/api/campaigns",
+        &[auth, json_ct],
+        &campaign.to_string(),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let id = serde_json::from_str::<Value>(&body).expect("json")["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    // GIVEN an upload link
+    let (status, body) = http(
+        addr,
+        "POST",
+        &format!("/api/campaigns/{id}/contact-uploads"),
+        &[auth, json_ct],
+        &json!({"file_name": "big.csv", "content_type": "text/csv"}).to_string(),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let link: Value = serde_json::from_str(&body).expect("json");
+    let import_id = link["import_id"].as_str().unwrap_or_default().to_owned();
+    let url = link["upload_url"].as_str().unwrap_or_default();
+    let path = url
+        .strip_prefix(&format!("http://{addr}"))
+        .expect("a link to this server");
+    // WHEN a file of 5,000 rows (one bad, row 3) is PUT there
+    let mut csv = String::from("phone,first_name\n0502000000,A\nnot-a-phone,B\n");
+    for i in 1..5000 {
+        csv.push_str(&format!("0502{i:06},Friend\n"));
+    }
+    let (status, body) = http(addr, "PUT", path, &[("Content-Type", "text/csv")], &csv).await;
+    assert_eq!(status, 200, "{body}");
+    // THEN polling the import sees it completed, with nobody calling run
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let record = loop {
+        let (status, body) = http(
+            addr,
+            "GET",
+            &format!("/api/campaigns/{id}/imports/{import_id}"),
+            &[auth],
+            "",
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let r: Value = serde_json::from_str(&body).expect("record");
+        if r["status"] == "completed" || r["status"] == "failed" {
+            break r;
+        }
+        assert!(
+            r["status"] == "awaiting_upload" || r["status"] == "importing",
+            "{r}"
+        );
+        assert!(Instant::now() < deadline, "never finished: {r}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(record["status"], "completed", "{record}");
+    assert_eq!(record["stored"], 5000);
+    assert_eq!(record["errors"][0]["row"], 3);
+    let (status, body) = http(
+        addr,
+        "POST",
+        &format!("/api/campaigns/{id}/imports/{import_id}/run"),
+        &[auth],
+        "",
+    )
+    .await;
+    assert_eq!(status, 409, "{body}");
+}

@@ -260,6 +260,15 @@ pub trait Counters: Send + Sync {
     /// Adds to a named counter and returns the new value.
     async fn add(&self, key: &str, delta: i64) -> PortResult<i64>;
     async fn get(&self, key: &str) -> PortResult<i64>;
+    /// Several counters at once, in the order of `keys` (0 for one never
+    /// added to). Adapters read them in batches.
+    async fn get_many(&self, keys: &[String]) -> PortResult<Vec<i64>> {
+        let mut values = Vec::with_capacity(keys.len());
+        for key in keys {
+            values.push(self.get(key).await?);
+        }
+        Ok(values)
+    }
     /// Remembers `key` until `now + ttl`; `false` if it was already
     /// remembered (idempotency marks for event consumers).
     async fn mark_seen(&self, key: &str, now: DateTime<Utc>, ttl: Duration) -> PortResult<bool>;
@@ -458,9 +467,39 @@ pub trait ObjectStore: Send + Sync {
     async fn presign_get(&self, key: &str, expires_in: Duration) -> PortResult<String>;
 }
 
+/// A version of a secret, by its staging label (Secrets Manager's
+/// `AWSCURRENT` / `AWSPREVIOUS`): during a rotation, clients still holding
+/// the previous value keep working until they pick up the new one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SecretVersion {
+    Current,
+    Previous,
+}
+
+impl SecretVersion {
+    /// The Secrets Manager staging label.
+    pub fn stage(self) -> &'static str {
+        match self {
+            SecretVersion::Current => "AWSCURRENT",
+            SecretVersion::Previous => "AWSPREVIOUS",
+        }
+    }
+}
+
 #[async_trait]
 pub trait Secrets: Send + Sync {
+    /// The current value (`NotFound` when there is no such secret).
     async fn get(&self, name: &str) -> PortResult<String>;
+
+    /// The value of one version; `None` when the secret has no such version
+    /// (one never rotated has no previous value). Adapters without versions
+    /// know only the current one.
+    async fn get_version(&self, name: &str, version: SecretVersion) -> PortResult<Option<String>> {
+        match version {
+            SecretVersion::Current => self.get(name).await.map(Some),
+            SecretVersion::Previous => Ok(None),
+        }
+    }
 }
 
 /// Unique ids (random on AWS, sequential and reproducible when embedded).

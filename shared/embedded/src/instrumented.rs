@@ -312,6 +312,11 @@ impl Counters for Instrumented {
         self.read(Table::Counters, 1)?;
         self.a.counters.get(key).await
     }
+    async fn get_many(&self, keys: &[String]) -> PortResult<Vec<i64>> {
+        // BatchGetItem is billed per item read.
+        self.read(Table::Counters, keys.len() as u64)?;
+        self.a.counters.get_many(keys).await
+    }
     async fn mark_seen(&self, key: &str, now: DateTime<Utc>, ttl: Duration) -> PortResult<bool> {
         self.write(Table::Counters, 1)?;
         self.a.counters.mark_seen(key, now, ttl).await

@@ -18,8 +18,8 @@ use async_trait::async_trait;
 use campaign_core::clock::{Clock, SystemClock};
 use campaign_core::phone::PhoneNumber;
 use campaign_core::ports::{
-    AudioRef, IdGenerator, ObjectStore, PortError, PortResult, Secrets, SmsError, SmsGateway,
-    SmsReceipt, SpeechSynthesizer, TtsError,
+    AudioRef, IdGenerator, ObjectStore, PortError, PortResult, SecretVersion, Secrets, SmsError,
+    SmsGateway, SmsReceipt, SpeechSynthesizer, TtsError,
 };
 use chrono::Duration;
 
@@ -262,6 +262,22 @@ impl MapSecrets {
             .unwrap_or_else(|p| p.into_inner())
             .insert(name.into(), value.into());
     }
+
+    /// A rotation: `value` becomes current, the current value previous (as
+    /// Secrets Manager moves `AWSCURRENT` and `AWSPREVIOUS`).
+    pub fn rotate(&self, name: impl Into<String>, value: impl Into<String>) {
+        let name = name.into();
+        let mut values = self.values.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(old) = values.insert(name.clone(), value.into()) {
+            values.insert(previous_key(&name), old);
+        }
+    }
+}
+
+/// Where the previous value of a rotated secret is kept (a name no secret
+/// has: it holds a NUL).
+fn previous_key(name: &str) -> String {
+    format!("{name}\0AWSPREVIOUS")
 }
 
 #[async_trait]
@@ -273,6 +289,18 @@ impl Secrets for MapSecrets {
             .get(name)
             .cloned()
             .ok_or_else(|| PortError::NotFound(format!("secret {name}")))
+    }
+
+    async fn get_version(&self, name: &str, version: SecretVersion) -> PortResult<Option<String>> {
+        match version {
+            SecretVersion::Current => self.get(name).await.map(Some),
+            SecretVersion::Previous => Ok(self
+                .values
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(&previous_key(name))
+                .cloned()),
+        }
     }
 }
 

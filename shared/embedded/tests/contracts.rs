@@ -120,6 +120,13 @@ async fn secrets_contract() {
     contracts::secrets(&EnvSecrets::new(""), ("PATH", &path), NS).await;
 }
 
+#[tokio::test]
+async fn secret_versions_contract() {
+    let map = MapSecrets::new([("token", "first"), ("fresh", "only")]);
+    map.rotate("token", "second");
+    contracts::secret_versions(&map, ("token", "second", "first"), ("fresh", "only")).await;
+}
+
 #[test]
 fn id_generator_contract() {
     contracts::id_generator(&SequentialIds::new(), NS);

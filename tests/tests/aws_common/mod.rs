@@ -33,6 +33,9 @@ pub struct Functions {
     pub follow_up: (sms_tts_fallback::Deps, sms_tts_fallback::Config),
     pub blacklist: (blacklist::Deps, blacklist::Config),
     pub report: (report_generator::Deps, report_generator::Config),
+    // Only aws_fixtures runs it (aws_flow uploads no contact file).
+    #[allow(dead_code)]
+    pub importer: (contact_importer::Deps, contact_importer::Config),
 }
 
 /// Every function built as its `main` builds it (config from the stack's
@@ -82,6 +85,12 @@ pub async fn functions(
         .expect("report deps");
     d.clock = clock.clone();
     let report = (d, cfg);
+    let cfg = contact_importer::Config::from_lookup(&env).expect("importer config");
+    let mut d = contact_importer::build_deps(&cfg)
+        .await
+        .expect("importer deps");
+    d.clock = clock.clone();
+    let importer = (d, cfg);
     Functions {
         dispatcher,
         enricher,
@@ -90,5 +99,6 @@ pub async fn functions(
         follow_up,
         blacklist,
         report,
+        importer,
     }
 }

@@ -1,12 +1,18 @@
 //! Contacts: a CSV/XLSX file sent directly (small files) or through a
-//! presigned upload (large ones), each import with a summary kept under an
-//! import id (`imports/<campaign>/<import id>.json` in the uploads store);
-//! listing and reading contacts.
+//! presigned upload (large ones), each import with a record kept under an
+//! import id (`imports/<campaign>/<import id>.json` in the uploads store,
+//! see `campaign_core::usecases::uploaded_import`); listing and reading
+//! contacts.
 //!
 //! The presigned path: `POST .../contact-uploads` answers an upload link and
-//! an import id (status `awaiting_upload`); the client PUTs the file there,
-//! then `POST .../imports/{import_id}/run` imports it and
-//! `GET .../imports/{import_id}` shows the result.
+//! an import id (status `awaiting_upload`); the client PUTs the file there
+//! and the upload's storage event runs the import by itself (the S3
+//! notification → SQS → `contact-importer` on AWS, the local server's PUT
+//! handler with `campaign serve`): `importing`, then `completed` or
+//! `failed`. `GET .../imports/{import_id}` is the poll. `POST
+//! .../imports/{import_id}/run` is the manual re-trigger (a lost event, or a
+//! failed import to retry): it runs the import within the request, under the
+//! same claim as the event, so the two never both import.
 
 use std::sync::Arc;
 
@@ -18,10 +24,15 @@ use serde::{Deserialize, Serialize};
 
 use campaign_core::contact::{Contact, ContactStatus};
 use campaign_core::ids::{CampaignId, ContactId};
-use campaign_core::import::{DedupRule, FileFormat, ImportOptions, ImportSummary, InvalidRow};
+use campaign_core::import::{DedupRule, FileFormat, ImportOptions};
 use campaign_core::phone::PhoneParser;
 use campaign_core::ports::PageRequest;
 use campaign_core::usecases::load_campaign;
+use campaign_core::usecases::uploaded_import::{
+    self, FormatError, ImportRecord, ImportSettings, RunOutcome, Trigger, upload_key,
+};
+
+pub use campaign_core::usecases::uploaded_import::{MAX_ERRORS_KEPT, XLSX_TYPE};
 
 use super::{ListResponse, Paging, audit};
 use crate::auth::{Allowed, Managers, Principal};
@@ -30,43 +41,6 @@ use crate::extract::{ApiJson, ApiPath, ApiQuery, FileBody};
 use crate::state::ApiState;
 
 type AppState = State<Arc<ApiState>>;
-
-pub const XLSX_TYPE: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
-
-/// Most row errors kept in an import's record (the summary counts them all).
-pub const MAX_ERRORS_KEPT: usize = 1000;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ImportStatus {
-    AwaitingUpload,
-    Completed,
-    Failed,
-}
-
-/// An import and its outcome.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ImportRecord {
-    pub import_id: String,
-    pub campaign_id: CampaignId,
-    pub status: ImportStatus,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-    pub finished_at: Option<DateTime<Utc>>,
-    /// Where a presigned upload puts the file.
-    pub file_key: Option<String>,
-    pub content_type: Option<String>,
-    pub summary: Option<ImportSummary>,
-    /// Contacts new to the campaign.
-    pub stored: Option<usize>,
-    /// Imported numbers already on the do-not-call list.
-    pub blacklisted: Option<usize>,
-    /// Rejected rows with their row numbers (the header is row 1).
-    pub errors: Vec<InvalidRow>,
-    pub errors_truncated: bool,
-    /// Why the whole file failed, in the API's error shape.
-    pub failure: Option<serde_json::Value>,
-}
 
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
 #[serde(rename_all = "snake_case")]
@@ -89,17 +63,25 @@ pub struct ImportQuery {
     pub file_name: Option<String>,
 }
 
-pub fn import_options(state: &ApiState, q: &ImportQuery) -> Result<ImportOptions, ApiError> {
-    let region = q.region.as_deref().unwrap_or(&state.config.phone_region);
-    let parser =
-        PhoneParser::new(region).map_err(|e| ApiError::validation(&[format!("region: {e}")]))?;
-    let dedup = match q.dedup.unwrap_or_default() {
+impl ImportQuery {
+    fn sets_options(&self) -> bool {
+        self.region.is_some() || self.dedup.is_some() || self.priority_fields.is_some()
+    }
+}
+
+fn settings(
+    state: &ApiState,
+    region: Option<&str>,
+    dedup: Option<DedupParam>,
+    priority_fields: Option<&str>,
+) -> Result<ImportSettings, ApiError> {
+    let region = region.unwrap_or(&state.config.phone_region).to_owned();
+    PhoneParser::new(&region).map_err(|e| ApiError::validation(&[format!("region: {e}")]))?;
+    let dedup = match dedup.unwrap_or_default() {
         DedupParam::KeepFirst => DedupRule::KeepFirst,
         DedupParam::KeepLast => DedupRule::KeepLast,
         DedupParam::Merge => DedupRule::Merge {
-            priority_fields: q
-                .priority_fields
-                .as_deref()
+            priority_fields: priority_fields
                 .unwrap_or_default()
                 .split(',')
                 .map(str::trim)
@@ -108,7 +90,18 @@ pub fn import_options(state: &ApiState, q: &ImportQuery) -> Result<ImportOptions
                 .collect(),
         },
     };
-    Ok(ImportOptions { parser, dedup })
+    Ok(ImportSettings { region, dedup })
+}
+
+pub fn import_options(state: &ApiState, q: &ImportQuery) -> Result<ImportOptions, ApiError> {
+    settings(
+        state,
+        q.region.as_deref(),
+        q.dedup,
+        q.priority_fields.as_deref(),
+    )?
+    .options()
+    .map_err(|e| ApiError::validation(&[e]))
 }
 
 /// CSV or XLSX from the media type (or, for a generic one, the file name
@@ -118,34 +111,8 @@ pub fn file_format(
     file_name: Option<&str>,
     bytes: &[u8],
 ) -> Result<FileFormat, ApiError> {
-    match media_type {
-        Some("text/csv" | "application/csv" | "text/plain" | "text/tab-separated-values") => {
-            Ok(FileFormat::Csv)
-        }
-        Some(XLSX_TYPE) => Ok(FileFormat::Xlsx),
-        Some("application/octet-stream") | None => FileFormat::detect(file_name, bytes)
-            .ok_or_else(|| ApiError::unsupported_media("the file is neither CSV nor XLSX")),
-        Some(other) => Err(ApiError::unsupported_media(format!(
-            "expected text/csv or {XLSX_TYPE}, got {other}"
-        ))),
-    }
-}
-
-fn record_key(campaign: &CampaignId, import_id: &str) -> String {
-    format!("imports/{campaign}/{import_id}.json")
-}
-
-async fn save(state: &ApiState, record: &ImportRecord) -> Result<(), ApiError> {
-    let bytes = serde_json::to_vec(record).map_err(ApiError::internal)?;
-    state
-        .uploads
-        .put(
-            &record_key(&record.campaign_id, &record.import_id),
-            bytes,
-            "application/json",
-        )
-        .await?;
-    Ok(())
+    uploaded_import::file_format(media_type, file_name, bytes)
+        .map_err(|e: FormatError| ApiError::unsupported_media(e.to_string()))
 }
 
 async fn load(
@@ -153,85 +120,30 @@ async fn load(
     campaign: &CampaignId,
     import_id: &str,
 ) -> Result<ImportRecord, ApiError> {
-    if !valid_id(import_id) {
-        return Err(ApiError::not_found(format!("import {import_id} not found")));
-    }
-    let bytes = state
-        .uploads
-        .get(&record_key(campaign, import_id))
+    state
+        .uploaded_imports()
+        .load(campaign, import_id)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("import {import_id} not found")))?;
-    serde_json::from_slice(&bytes).map_err(ApiError::internal)
+        .ok_or_else(|| ApiError::not_found(format!("import {import_id} not found")))
 }
 
-/// Ids we issue are `imp-…` of letters, digits and dashes.
-fn valid_id(id: &str) -> bool {
-    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-}
-
-/// Runs an import into `record` (completed or failed, saved either way).
-/// A file that cannot be imported as a whole is answered as its error, with
-/// the import id in the details.
-async fn run_import(
-    state: &ApiState,
-    who: &Principal,
-    record: &mut ImportRecord,
-    bytes: &[u8],
-    format: FileFormat,
-    options: &ImportOptions,
-) -> Result<(), ApiError> {
-    let result = state
-        .import_contacts()
-        .run(&record.campaign_id, bytes, format, options)
-        .await;
-    record.finished_at = Some(state.clock.now());
-    match result {
-        Ok(out) => {
-            record.status = ImportStatus::Completed;
-            record.summary = Some(out.report.summary);
-            record.stored = Some(out.stored);
-            record.blacklisted = Some(out.blacklisted);
-            record.errors_truncated = out.report.errors.len() > MAX_ERRORS_KEPT;
-            record.errors = out
-                .report
-                .errors
-                .into_iter()
-                .take(MAX_ERRORS_KEPT)
-                .collect();
-        }
-        Err(campaign_core::usecases::UseCaseError::Import(e)) => {
-            let err = ApiError::from(e);
-            record.status = ImportStatus::Failed;
-            record.failure = Some(serde_json::json!({
-                "code": err.code, "message": err.message, "details": err.details,
-            }));
-        }
-        Err(e) => return Err(e.into()),
-    }
-    save(state, record).await?;
-    audit(
-        state,
-        who,
-        "contacts.import",
-        format!("campaign/{}", record.campaign_id),
-        record,
-    )
-    .await?;
+/// A finished import answered as the request's result: a file that could
+/// not be imported as a whole is its error, with the import id in the details.
+fn answer(record: ImportRecord) -> Result<ImportRecord, ApiError> {
     match &record.failure {
-        None => Ok(()),
+        None => Ok(record),
         Some(f) => {
-            let mut details = f.get("details").cloned().unwrap_or(serde_json::json!({}));
+            let mut details = f.details.clone().unwrap_or(serde_json::json!({}));
             if let Some(map) = details.as_object_mut() {
                 map.insert("import_id".into(), record.import_id.clone().into());
+                map.insert("reason".into(), f.code.clone().into());
             } else {
-                details = serde_json::json!({ "import_id": record.import_id });
+                details = serde_json::json!({ "import_id": record.import_id, "reason": f.code });
             }
             Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "import_failed",
-                f.get("message")
-                    .and_then(|m| m.as_str())
-                    .unwrap_or("import failed"),
+                &f.message,
             )
             .with_details(details))
         }
@@ -239,22 +151,26 @@ async fn run_import(
 }
 
 fn new_record(state: &ApiState, who: &Principal, campaign: &CampaignId) -> ImportRecord {
-    ImportRecord {
-        import_id: state.ids.next_id("imp"),
-        campaign_id: campaign.clone(),
-        status: ImportStatus::AwaitingUpload,
-        created_at: state.clock.now(),
-        created_by: who.actor(),
-        finished_at: None,
-        file_key: None,
-        content_type: None,
-        summary: None,
-        stored: None,
-        blacklisted: None,
-        errors: Vec::new(),
-        errors_truncated: false,
-        failure: None,
+    ImportRecord::new(
+        state.ids.next_id("imp"),
+        campaign.clone(),
+        who.actor(),
+        state.clock.now(),
+    )
+}
+
+async fn accepting_campaign(state: &ApiState, campaign: &CampaignId) -> Result<(), ApiError> {
+    let c = load_campaign(&*state.campaigns, campaign).await?;
+    if c.status.is_finished() {
+        return Err(ApiError::conflict(
+            "campaign_finished",
+            format!(
+                "contacts cannot be added to a campaign that is {}",
+                c.status
+            ),
+        ));
     }
+    Ok(())
 }
 
 /// `POST /api/campaigns/{id}/contacts`: the file is the body.
@@ -275,11 +191,14 @@ pub async fn upload(
         &body.bytes,
     )?;
     let options = import_options(&state, &q)?;
-    load_campaign(&*state.campaigns, &campaign).await?;
+    accepting_campaign(&state, &campaign).await?;
     let mut record = new_record(&state, &who, &campaign);
     record.content_type = body.media_type.clone();
-    run_import(&state, &who, &mut record, &body.bytes, format, &options).await?;
-    Ok((StatusCode::CREATED, Json(record)))
+    state
+        .uploaded_imports()
+        .import_direct(&mut record, &body.bytes, format, &options, &who.actor())
+        .await?;
+    Ok((StatusCode::CREATED, Json(answer(record)?)))
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -287,6 +206,15 @@ pub async fn upload(
 pub struct UploadRequest {
     pub file_name: String,
     pub content_type: String,
+    /// How the file will be read (the import runs without a request):
+    /// region for numbers without a country code, default the API's.
+    #[serde(default)]
+    pub region: Option<String>,
+    #[serde(default)]
+    pub dedup: Option<DedupParam>,
+    /// With `dedup: "merge"`: fields whose latest non-empty value wins.
+    #[serde(default)]
+    pub priority_fields: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -323,23 +251,22 @@ pub async fn upload_link(
             "file_name: must not be empty".into()
         ]));
     }
-    let c = load_campaign(&*state.campaigns, &campaign).await?;
-    if c.status.is_finished() {
-        return Err(ApiError::conflict(
-            "campaign_finished",
-            format!(
-                "contacts cannot be added to a campaign that is {}",
-                c.status
-            ),
-        ));
-    }
+    let priority = req.priority_fields.as_ref().map(|f| f.join(","));
+    let settings = settings(
+        &state,
+        req.region.as_deref(),
+        req.dedup,
+        priority.as_deref(),
+    )?;
+    accepting_campaign(&state, &campaign).await?;
     let mut record = new_record(&state, &who, &campaign);
-    let key = format!("uploads/{campaign}/{}.{ext}", record.import_id);
+    let key = upload_key(&campaign, &record.import_id, ext);
     let ttl = state.config.upload_link_ttl;
     let url = state.upload_links.presign_put(&key, &ct, ttl).await?;
     record.file_key = Some(key);
     record.content_type = Some(ct.clone());
-    save(&state, &record).await?;
+    record.settings = Some(settings);
+    state.uploaded_imports().save(&record).await?;
     audit(
         &state,
         &who,
@@ -361,7 +288,11 @@ pub async fn upload_link(
     ))
 }
 
-/// `POST /api/campaigns/{id}/imports/{import_id}/run`.
+/// `POST /api/campaigns/{id}/imports/{import_id}/run`: the manual
+/// re-trigger. Runs an import awaiting its run (a lost event) or a failed
+/// one (after a fix, e.g. a new file PUT to the same link) within the
+/// request; 409 when it already completed, is running, or has no file yet.
+/// Query options (region, dedup) override the ones chosen with the link.
 pub async fn run_uploaded(
     State(state): AppState,
     Allowed(who): Managers,
@@ -369,30 +300,45 @@ pub async fn run_uploaded(
     ApiQuery(q): ApiQuery<ImportQuery>,
 ) -> Result<Json<ImportRecord>, ApiError> {
     let campaign = CampaignId::new(id);
-    let mut record = load(&state, &campaign, &import_id).await?;
-    if record.status != ImportStatus::AwaitingUpload {
-        return Err(ApiError::conflict(
+    let options = if q.sets_options() {
+        Some(import_options(&state, &q)?)
+    } else {
+        None
+    };
+    let outcome = state
+        .uploaded_imports()
+        .run(
+            &campaign,
+            &import_id,
+            Trigger::Manual,
+            options,
+            &who.actor(),
+        )
+        .await?;
+    match outcome {
+        RunOutcome::Ran(record) => Ok(Json(answer(record)?)),
+        RunOutcome::Unknown => Err(ApiError::not_found(format!("import {import_id} not found"))),
+        RunOutcome::AlreadyDone(_) => Err(ApiError::conflict(
             "import_already_run",
             format!("import {import_id} has already run"),
-        ));
-    }
-    let key = record
-        .file_key
-        .clone()
-        .ok_or_else(|| ApiError::conflict("import_not_uploaded", "this import has no upload"))?;
-    let bytes = state.uploads.get(&key).await?.ok_or_else(|| {
-        ApiError::conflict(
+        )),
+        RunOutcome::InProgress(record) => Err(ApiError::conflict(
+            "import_in_progress",
+            format!("import {import_id} is being imported"),
+        )
+        .with_details(serde_json::json!({ "lease_until": record.lease_until }))),
+        RunOutcome::NotUploaded(record) if record.file_key.is_none() => Err(ApiError::conflict(
+            "import_not_uploaded",
+            "this import has no upload",
+        )),
+        RunOutcome::NotUploaded(_) => Err(ApiError::conflict(
             "upload_missing",
             format!("nothing was uploaded for import {import_id} yet"),
-        )
-    })?;
-    let format = file_format(record.content_type.as_deref(), Some(&key), &bytes)?;
-    let options = import_options(&state, &q)?;
-    run_import(&state, &who, &mut record, &bytes, format, &options).await?;
-    Ok(Json(record))
+        )),
+    }
 }
 
-/// `GET /api/campaigns/{id}/imports/{import_id}`.
+/// `GET /api/campaigns/{id}/imports/{import_id}`: the poll.
 pub async fn get_import(
     State(state): AppState,
     _who: Managers,

@@ -25,7 +25,7 @@ use serde_json::Value;
 
 use campaign_core::ids::{CallId, CampaignId};
 use campaign_core::outcome::CallManagerStatus;
-use campaign_core::ports::PortError;
+use campaign_core::ports::{PortError, SecretVersion};
 
 use crate::auth::token_matches;
 use crate::error::ApiError;
@@ -56,13 +56,16 @@ impl FromRequestParts<Arc<ApiState>> for CallManagerToken {
         else {
             return Err(ApiError::unauthorized("missing X-Auth-Token header"));
         };
-        let expected = match state
+        // During a rotation the previous token stays valid: callers pick up
+        // the new one within the secrets cache's TTL.
+        let secret = &state.config.call_manager_token_secret;
+        let current = match state
             .secrets
-            .get(&state.config.call_manager_token_secret)
+            .get_version(secret, SecretVersion::Current)
             .await
         {
-            Ok(t) => t,
-            Err(PortError::NotFound(_)) => {
+            Ok(Some(t)) if !t.trim().is_empty() => t,
+            Ok(_) | Err(PortError::NotFound(_)) => {
                 return Err(ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "call_manager_token_not_configured",
@@ -71,8 +74,23 @@ impl FromRequestParts<Arc<ApiState>> for CallManagerToken {
             }
             Err(e) => return Err(e.into()),
         };
-        if expected.trim().is_empty() || !token_matches(given, expected.trim()) {
-            return Err(ApiError::unauthorized("invalid X-Auth-Token"));
+        // Each comparison is constant-time; the previous version is fetched
+        // only when the current one did not match.
+        if token_matches(given, current.trim()) {
+            return Ok(CallManagerToken);
+        }
+        let previous = match state
+            .secrets
+            .get_version(secret, SecretVersion::Previous)
+            .await
+        {
+            Ok(p) => p,
+            Err(PortError::NotFound(_)) => None,
+            Err(e) => return Err(e.into()),
+        };
+        match previous {
+            Some(p) if !p.trim().is_empty() && token_matches(given, p.trim()) => {}
+            _ => return Err(ApiError::unauthorized("invalid X-Auth-Token")),
         }
         Ok(CallManagerToken)
     }

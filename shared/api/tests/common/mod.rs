@@ -33,6 +33,8 @@ pub struct Harness {
     pub workflows: Arc<LocalWorkflows>,
     pub files: Arc<MemoryObjects>,
     pub uploads: Arc<LocalUploads>,
+    /// The v1 token lives here (`call-manager-token`); tests rotate it.
+    pub secrets: Arc<MapSecrets>,
 }
 
 pub struct Reply {
@@ -78,7 +80,7 @@ impl Harness {
             clock.clone(),
         ));
         let workflows = Arc::new(LocalWorkflows::new());
-        let secrets = MapSecrets::new([("call-manager-token", V1_TOKEN)]);
+        let secrets = Arc::new(MapSecrets::new([("call-manager-token", V1_TOKEN)]));
         let key = vec![5u8; 32];
         let state = Arc::new(ApiState {
             campaigns: local.store.clone(),
@@ -93,7 +95,7 @@ impl Harness {
             upload_links: uploads.clone(),
             audio: uploads.clone(),
             workflows: workflows.clone(),
-            secrets: Arc::new(secrets),
+            secrets: secrets.clone(),
             ids: local.ids.clone(),
             clock,
             auth: Authenticator::Dev(Arc::new(DevJwt::new(key.clone()))),
@@ -112,6 +114,7 @@ impl Harness {
             workflows,
             files,
             uploads,
+            secrets,
         }
     }
 

@@ -30,8 +30,12 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::types::{Delete, Put, ReturnValue, TransactWriteItem, Update};
-use campaign_core::ports::{Counters, PortResult};
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{
+    Delete, KeysAndAttributes, Put, ReturnValue, TransactWriteItem, Update,
+};
+use campaign_core::ports::{Counters, PortError, PortResult};
 use chrono::{DateTime, Duration, Utc};
 
 use super::{Item, TxFailure, attr, built, get_i64, get_s, n, s, transact};
@@ -345,6 +349,71 @@ impl Counters for DynamoCounters {
             .await
             .map_err(port_err(OP))?;
         Ok(out.item().and_then(|i| get_i64(i, "v")).unwrap_or(0))
+    }
+
+    async fn get_many(&self, keys: &[String]) -> PortResult<Vec<i64>> {
+        const OP: &str = "counters.get_many";
+        const BATCH_GET: usize = 100;
+        const UNPROCESSED_RETRIES: u32 = 8;
+        let mut unique: Vec<&String> = keys.iter().collect();
+        unique.sort();
+        unique.dedup();
+        let mut values: HashMap<String, i64> = HashMap::with_capacity(unique.len());
+        for chunk in unique.chunks(BATCH_GET) {
+            let mut wanted: Vec<Item> = chunk
+                .iter()
+                .map(|k| key(format!("counter#{k}"), SINGLE_SK))
+                .collect();
+            let mut round = 0u32;
+            while !wanted.is_empty() {
+                let request = built(
+                    OP,
+                    KeysAndAttributes::builder()
+                        .set_keys(Some(wanted))
+                        .consistent_read(true)
+                        .build(),
+                )?;
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.table, request)
+                    .send()
+                    .await
+                    .map_err(port_err(OP))?;
+                for item in out
+                    .responses()
+                    .and_then(|r| r.get(&self.table))
+                    .into_iter()
+                    .flatten()
+                {
+                    if let (Some(pk), Some(v)) = (get_s(item, "pk"), get_i64(item, "v"))
+                        && let Some(name) = pk.strip_prefix("counter#")
+                    {
+                        values.insert(name.to_owned(), v);
+                    }
+                }
+                // Keys the service did not get to (throttling) are asked again.
+                wanted = out
+                    .unprocessed_keys()
+                    .and_then(|u| u.get(&self.table))
+                    .map(|k| k.keys().to_vec())
+                    .unwrap_or_default();
+                if !wanted.is_empty() {
+                    round += 1;
+                    if round > UNPROCESSED_RETRIES {
+                        return Err(PortError::Unavailable(format!(
+                            "{OP}: {} counters still unprocessed after {UNPROCESSED_RETRIES} retries",
+                            wanted.len()
+                        )));
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(25 << round.min(6))).await;
+                }
+            }
+        }
+        Ok(keys
+            .iter()
+            .map(|k| values.get(k).copied().unwrap_or(0))
+            .collect())
     }
 
     async fn mark_seen(

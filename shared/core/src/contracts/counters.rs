@@ -210,6 +210,24 @@ pub async fn counters(c: &dyn Counters, namespace: &str) {
         0,
         "counters are independent"
     );
+    // Many at once: in the order asked, repeats and unknown ones included,
+    // past one batch (DynamoDB reads 100 keys a request).
+    let mut many: Vec<String> = (0..150)
+        .map(|i| format!("{namespace}/metrics/many-{i}"))
+        .collect();
+    ok("add many-149", c.add(&many[149], 7).await);
+    many.push(key.clone());
+    many.push(many[149].clone());
+    let values = ok("get_many", c.get_many(&many).await);
+    assert_eq!(values.len(), many.len(), "one value per key asked");
+    assert_eq!(values[149], 7);
+    assert_eq!(values[150], 3);
+    assert_eq!(values[151], 7, "a repeated key reads its value again");
+    assert_eq!(
+        values.iter().sum::<i64>(),
+        17,
+        "the never-added ones read 0"
+    );
 
     // ---- seen marks with expiry
     let mark = format!("{namespace}/seen/evt-1");

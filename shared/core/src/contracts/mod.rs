@@ -19,7 +19,7 @@
 //! - [`counters`] (slots with leases, rate buckets, counters, seen marks);
 //! - messaging: [`dial_queue`] (needs an empty queue and a [`Timeline`]),
 //!   [`event_bus`] (needs a [`BusObserver`]);
-//! - providers: [`object_store`], [`secrets`], [`id_generator`],
+//! - providers: [`object_store`], [`secrets`], [`secret_versions`], [`id_generator`],
 //!   [`sms_gateway`], [`speech_synthesizer`].
 
 mod audit_log;
@@ -46,7 +46,7 @@ pub use dial_queue::dial_queue;
 pub use event_bus::{BusObserver, event_bus};
 pub use id_generator::id_generator;
 pub use object_store::object_store;
-pub use secrets::secrets;
+pub use secrets::{secret_versions, secrets};
 pub use sms_gateway::sms_gateway;
 pub use speech_synthesizer::speech_synthesizer;
 

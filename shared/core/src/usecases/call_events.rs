@@ -64,6 +64,29 @@ pub fn follow_up_key(r: FollowUpResult) -> &'static str {
     }
 }
 
+/// Counts a call's final follow-up result on the day the call was placed
+/// (the metrics history); a call without a record is not in the history.
+pub(crate) async fn count_daily_follow_up(
+    calls: &dyn CallRecordStore,
+    counters: &dyn Counters,
+    call_id: &CallId,
+    result: FollowUpResult,
+) -> UseCaseResult<()> {
+    if let Some(record) = calls.get(call_id).await? {
+        counters
+            .add(
+                &keys::daily(
+                    &record.campaign_id,
+                    record.created_at.date_naive(),
+                    follow_up_key(result),
+                ),
+                1,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 /// The live counter of campaign calls answered so far (counted at the
 /// answer, once per call).
 pub const PICKED_UP: &str = "picked_up";
@@ -180,7 +203,11 @@ impl RecordCallEvent<'_> {
                 let (text, result) = tts_follow_up(outcome);
                 if let Some(original) = original_of_tts(&record.call_id) {
                     match self.calls.set_follow_up(&original, text).await {
-                        Ok(()) | Err(PortError::NotFound(_)) => {}
+                        Ok(()) => {
+                            count_daily_follow_up(self.calls, self.counters, &original, result)
+                                .await?;
+                        }
+                        Err(PortError::NotFound(_)) => {}
                         Err(e) => return Err(e.into()),
                     }
                 }
@@ -198,6 +225,17 @@ impl RecordCallEvent<'_> {
                         .await?;
                     self.counters
                         .add(&keys::metric(&record.campaign_id, "attempts"), 1)
+                        .await?;
+                    // By the day the call was placed, as the history shows it.
+                    self.counters
+                        .add(
+                            &keys::daily(
+                                &record.campaign_id,
+                                record.created_at.date_naive(),
+                                outcome.as_str(),
+                            ),
+                            1,
+                        )
                         .await?;
                 }
                 Ok(settled)

@@ -20,7 +20,7 @@ use crate::ports::{
 };
 use crate::template::Template;
 
-use super::call_events::{SEEN_TTL_DAYS, follow_up_key, tts_call_id};
+use super::call_events::{SEEN_TTL_DAYS, count_daily_follow_up, follow_up_key, tts_call_id};
 use super::{UseCaseError, UseCaseResult, keys, load_campaign};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -239,7 +239,7 @@ impl SendFollowUp<'_> {
         self.counters
             .add(&keys::metric(&campaign.id, follow_up_key(result)), 1)
             .await?;
-        Ok(())
+        count_daily_follow_up(self.calls, self.counters, &event.call_id, result).await
     }
 
     async fn set_follow_up(&self, event: &DonationEvent, text: &str) -> UseCaseResult<()> {

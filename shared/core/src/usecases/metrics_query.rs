@@ -2,8 +2,9 @@
 //! the concurrency slots, the dial queue's depth, the pace in force, outcome
 //! counts from the live counters and the rates derived from them), the
 //! aggregate over campaigns, a side-by-side comparison, and the history by
-//! day over a date range (computed from the stored call records, so it
-//! always matches the report).
+//! day over a date range (from per-day counters written with the outcomes
+//! and follow-up results, `keys::daily`: a request reads only the days it
+//! asks for, never the campaign's call records).
 
 use std::collections::BTreeMap;
 
@@ -57,6 +58,75 @@ pub struct DayMetrics {
 
 /// The longest history range one request may ask for.
 pub const MAX_HISTORY_DAYS: i64 = 366;
+
+/// A per-day counter: an outcome or a follow-up result.
+#[derive(Debug, Clone, Copy)]
+enum DailyField {
+    Outcome(CallOutcome),
+    FollowUp(FollowUpResult),
+}
+
+impl DailyField {
+    fn name(self) -> &'static str {
+        match self {
+            DailyField::Outcome(o) => o.as_str(),
+            DailyField::FollowUp(f) => follow_up_key(f),
+        }
+    }
+
+    fn set(self, counts: &mut OutcomeCounts, n: u64) {
+        let field = match self {
+            DailyField::Outcome(o) => match o {
+                CallOutcome::Answered => &mut counts.answered,
+                CallOutcome::Converted => &mut counts.converted,
+                CallOutcome::OptedOut => &mut counts.opted_out,
+                CallOutcome::Busy => &mut counts.busy,
+                CallOutcome::NoAnswer => &mut counts.no_answer,
+                CallOutcome::Failed => &mut counts.failed,
+                CallOutcome::Disconnected => &mut counts.disconnected,
+                CallOutcome::Blacklisted => &mut counts.blacklisted,
+            },
+            DailyField::FollowUp(f) => match f {
+                FollowUpResult::SmsSent => &mut counts.sms_sent,
+                FollowUpResult::SmsFailed => &mut counts.sms_failed,
+                FollowUpResult::TtsDelivered => &mut counts.tts_delivered,
+                FollowUpResult::TtsFailed => &mut counts.tts_failed,
+            },
+        };
+        *field = n;
+    }
+}
+
+/// Every per-day counter of a day.
+const DAILY_FIELDS: [DailyField; 12] = [
+    DailyField::Outcome(CallOutcome::Answered),
+    DailyField::Outcome(CallOutcome::Converted),
+    DailyField::Outcome(CallOutcome::OptedOut),
+    DailyField::Outcome(CallOutcome::Busy),
+    DailyField::Outcome(CallOutcome::NoAnswer),
+    DailyField::Outcome(CallOutcome::Failed),
+    DailyField::Outcome(CallOutcome::Disconnected),
+    DailyField::Outcome(CallOutcome::Blacklisted),
+    DailyField::FollowUp(FollowUpResult::SmsSent),
+    DailyField::FollowUp(FollowUpResult::SmsFailed),
+    DailyField::FollowUp(FollowUpResult::TtsDelivered),
+    DailyField::FollowUp(FollowUpResult::TtsFailed),
+];
+
+/// The dates from `from` to `to`, inclusive, within the longest range.
+fn history_days(from: NaiveDate, to: NaiveDate) -> UseCaseResult<Vec<NaiveDate>> {
+    if to < from {
+        return Err(UseCaseError::Invalid(vec![
+            "to: must not be before from".into(),
+        ]));
+    }
+    if (to - from).num_days() >= MAX_HISTORY_DAYS {
+        return Err(UseCaseError::Invalid(vec![format!(
+            "to: a range may span at most {MAX_HISTORY_DAYS} days"
+        )]));
+    }
+    Ok(from.iter_days().take_while(|d| *d <= to).collect())
+}
 
 pub struct MetricsQuery<'a> {
     pub campaigns: &'a dyn CampaignStore,
@@ -176,33 +246,58 @@ impl MetricsQuery<'_> {
     }
 
     /// Per-day counts of campaign calls placed from `from` to `to`
-    /// (inclusive, UTC dates), from the stored call records.
+    /// (inclusive, UTC dates), from the per-day counters: one batch read of
+    /// the days asked for.
     pub async fn history(
         &self,
         id: &CampaignId,
         from: NaiveDate,
         to: NaiveDate,
     ) -> UseCaseResult<Vec<DayMetrics>> {
-        if to < from {
-            return Err(UseCaseError::Invalid(vec![
-                "to: must not be before from".into(),
-            ]));
-        }
-        if (to - from).num_days() >= MAX_HISTORY_DAYS {
-            return Err(UseCaseError::Invalid(vec![format!(
-                "to: a range may span at most {MAX_HISTORY_DAYS} days"
-            )]));
-        }
+        let days = history_days(from, to)?;
         load_campaign(self.campaigns, id).await?;
-        let mut days: BTreeMap<NaiveDate, OutcomeCounts> = BTreeMap::new();
-        let mut day = from;
-        loop {
-            days.insert(day, OutcomeCounts::default());
-            match day.succ_opt() {
-                Some(next) if next <= to => day = next,
-                _ => break,
+        let mut keys = Vec::with_capacity(days.len() * DAILY_FIELDS.len());
+        for day in &days {
+            for field in DAILY_FIELDS {
+                keys.push(keys::daily(id, *day, field.name()));
             }
         }
+        let values = self.counters.get_many(&keys).await?;
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        Ok(days
+            .iter()
+            .zip(values.chunks(DAILY_FIELDS.len()))
+            .map(|(date, values)| {
+                let mut counts = OutcomeCounts::default();
+                for (field, v) in DAILY_FIELDS.iter().zip(values) {
+                    field.set(&mut counts, n(*v));
+                }
+                // Every outcome but `blacklisted` was a dialled attempt.
+                counts.attempts = counts.total_outcomes();
+                DayMetrics {
+                    date: *date,
+                    rates: counts.rates(),
+                    counts,
+                }
+            })
+            .collect())
+    }
+
+    /// The same history computed from every stored call record of the
+    /// campaign (a full scan: the reference the per-day counters are checked
+    /// against; not for requests).
+    pub async fn history_from_call_records(
+        &self,
+        id: &CampaignId,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> UseCaseResult<Vec<DayMetrics>> {
+        let dates = history_days(from, to)?;
+        load_campaign(self.campaigns, id).await?;
+        let mut days: BTreeMap<NaiveDate, OutcomeCounts> = dates
+            .into_iter()
+            .map(|d| (d, OutcomeCounts::default()))
+            .collect();
         let mut page = PageRequest::first(1000);
         loop {
             let p = self.calls.list(id, page.clone()).await?;

@@ -17,6 +17,8 @@
 //! - [`call_manager`]: the `004_*` call-manager API (initiate, callback).
 //! - [`campaign_edit`]: edits with the impact rules for running campaigns; clones.
 //! - [`metrics_query`]: live, aggregate, compared and daily metrics.
+//! - [`uploaded_import`]: import records (direct and presigned uploads), run
+//!   once under at-least-once delivery, with a pollable status.
 
 pub mod blacklist_admin;
 pub mod call_events;
@@ -33,6 +35,7 @@ pub mod optout;
 pub mod pace_control;
 pub mod progress;
 pub mod report;
+pub mod uploaded_import;
 
 use crate::campaign::LifecycleError;
 use crate::import::ImportError;
@@ -97,6 +100,11 @@ pub mod keys {
     }
     pub fn metric(campaign: &CampaignId, field: &str) -> String {
         format!("metrics/{campaign}/{field}")
+    }
+    /// One day's count of `field` (an outcome or a follow-up result) for
+    /// the calls placed that day (UTC): the metrics history reads these.
+    pub fn daily(campaign: &CampaignId, date: chrono::NaiveDate, field: &str) -> String {
+        format!("daily/{campaign}/{date}/{field}")
     }
     pub fn event_seen(consumer: &str, event_id: &str) -> String {
         format!("seen/{consumer}/{event_id}")

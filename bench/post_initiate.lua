@@ -13,9 +13,11 @@ function setup(thread)
 end
 
 function init(args)
-  -- Disjoint ranges per thread (the number is counter mod 10^7): a
-  -- number repeated within five minutes would be a 429.
-  counter = id * 5000000
+  -- Disjoint ranges per thread and per run (the server lives across the
+  -- runs; the number is counter mod 10^7): a number repeated within five
+  -- minutes would be a 429.
+  local run = tonumber(os.getenv("BENCH_RUN") or "0")
+  counter = (run * 2 + id) * 1000000
 end
 
 request = function()

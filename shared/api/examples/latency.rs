@@ -58,7 +58,10 @@ async fn main() {
         upload_links: uploads.clone(),
         audio: uploads,
         workflows: Arc::new(LocalWorkflows::new()),
-        secrets: Arc::new(MapSecrets::new([("call-manager-token", "bench-token")])),
+        secrets: Arc::new(MapSecrets::new([(
+            "call-manager-token",
+            campaign_api::routes::v1::token_secret_string("bench-token"),
+        )])),
         ids: local.ids.clone(),
         clock,
         auth: Authenticator::Dev(Arc::new(DevJwt::new(vec![7u8; 32]))),

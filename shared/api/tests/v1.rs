@@ -3,6 +3,7 @@
 mod common;
 
 use axum::http::StatusCode;
+use campaign_api::routes::v1::token_secret_string;
 use chrono::Duration;
 use common::{Harness, V1_TOKEN};
 use serde_json::{Value, json};
@@ -343,7 +344,8 @@ async fn during_a_rotation_the_previous_token_is_still_accepted_and_others_are_4
     let h = Harness::new();
     let id = active_campaign(&h, 20).await;
     const NEW_TOKEN: &str = "rotated-call-manager-token-9876543210";
-    h.secrets.rotate("call-manager-token", NEW_TOKEN);
+    h.secrets
+        .rotate("call-manager-token", token_secret_string(NEW_TOKEN));
     let call = |n: u32| json!({"phone_number": format!("+97252345{n:04}"), "campaign_id": id});
     // WHEN callers use the new token, the old one, or neither
     let new = h.v1("POST", INITIATE, Some(NEW_TOKEN), call(1)).await;
@@ -362,10 +364,86 @@ async fn during_a_rotation_the_previous_token_is_still_accepted_and_others_are_4
     assert_eq!(neither.status, StatusCode::UNAUTHORIZED);
     assert_eq!(neither.code(), "unauthorized");
     // AND after the next rotation the first token is no longer accepted
-    h.secrets
-        .rotate("call-manager-token", "third-call-manager-token-000000000");
+    h.secrets.rotate(
+        "call-manager-token",
+        token_secret_string("third-call-manager-token-000000000"),
+    );
     let first = h.v1("POST", INITIATE, Some(V1_TOKEN), call(4)).await;
     assert_eq!(first.status, StatusCode::UNAUTHORIZED);
     let second = h.v1("POST", INITIATE, Some(NEW_TOKEN), call(5)).await;
     assert_eq!(second.status, StatusCode::CREATED, "{}", second.text());
+}
+
+/// The secret's values as `infra/modules/secrets/rotation/rotate_token.py`
+/// writes them (two rotations of an empty secret, run by
+/// `tests/offline/rotation_secret.py`): `(current, previous)`.
+fn rotation_output() -> (String, String) {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/offline/rotation_secret.py"
+    );
+    let out = std::process::Command::new("python3")
+        .arg(script)
+        .output()
+        .expect("python3 runs the rotation function");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).expect("rotation output is JSON");
+    let field = |k: &str| v[k].as_str().expect("a secret string").to_owned();
+    (field("current"), field("previous"))
+}
+
+#[tokio::test]
+async fn the_secret_exactly_as_the_rotation_function_writes_it_is_accepted() {
+    // GIVEN the token secret as the rotation function left it after two
+    // rotations (AWSCURRENT and AWSPREVIOUS both its output)
+    let h = Harness::new();
+    let id = active_campaign(&h, 20).await;
+    let (current, previous) = rotation_output();
+    h.secrets.rotate("call-manager-token", previous.clone());
+    h.secrets.rotate("call-manager-token", current.clone());
+    let token_in = |s: &str| {
+        serde_json::from_str::<Value>(s).expect("JSON")["token"]
+            .as_str()
+            .expect("token field")
+            .to_owned()
+    };
+    let call = |n: u32| json!({"phone_number": format!("+97252346{n:04}"), "campaign_id": id});
+    // WHEN callers send the current token, the previous one, or the whole
+    // secret string
+    let new = h
+        .v1("POST", INITIATE, Some(&token_in(&current)), call(1))
+        .await;
+    let old = h
+        .v1("POST", INITIATE, Some(&token_in(&previous)), call(2))
+        .await;
+    let whole = h.v1("POST", INITIATE, Some(&current), call(3)).await;
+    // THEN the tokens inside work and the JSON text itself is no token
+    assert_eq!(new.status, StatusCode::CREATED, "{}", new.text());
+    assert_eq!(old.status, StatusCode::CREATED, "{}", old.text());
+    assert_eq!(whole.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_token_secret_that_is_not_the_json_format_is_a_503_not_a_match() {
+    // GIVEN a secret holding a bare string (not {"token": ...})
+    let h = Harness::new();
+    let id = active_campaign(&h, 20).await;
+    h.secrets
+        .insert("call-manager-token", "bare-token-0123456789012345678901");
+    // WHEN a caller sends that bare string
+    let r = h
+        .v1(
+            "POST",
+            INITIATE,
+            Some("bare-token-0123456789012345678901"),
+            json!({"phone_number": "+972523450001", "campaign_id": id}),
+        )
+        .await;
+    // THEN the API says it is not configured rather than accepting it
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.text());
+    assert_eq!(r.code(), "call_manager_token_not_configured");
 }

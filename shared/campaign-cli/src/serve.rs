@@ -109,7 +109,10 @@ pub async fn build(options: ServeOptions) -> anyhow::Result<Server> {
     let workflows = Arc::new(LocalWorkflows::new());
     let secrets = MapSecrets::default();
     if let Some(token) = &options.call_manager_token {
-        secrets.insert(TOKEN_SECRET, token.clone());
+        secrets.insert(
+            TOKEN_SECRET,
+            campaign_api::routes::v1::token_secret_string(token),
+        );
     }
     let state = Arc::new(ApiState {
         campaigns: local.store.clone(),

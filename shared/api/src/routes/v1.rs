@@ -37,6 +37,36 @@ type AppState = State<Arc<ApiState>>;
 /// The header carrying the call-manager token.
 pub const TOKEN_HEADER: &str = "x-auth-token";
 
+/// The field of the token secret's JSON value that holds the token. The
+/// secret is `{"token": "…"}` (other fields are kept and ignored), the one
+/// format the rotation function (`infra/modules/secrets/rotation/
+/// rotate_token.py`, `TOKEN_FIELD`) writes and this API reads.
+pub const TOKEN_FIELD: &str = "token";
+
+/// The secret's value for `token`, in the one format (see [`TOKEN_FIELD`]).
+pub fn token_secret_string(token: &str) -> String {
+    serde_json::json!({ TOKEN_FIELD: token }).to_string()
+}
+
+/// The token inside a secret value, or why the value is not one.
+pub fn token_from_secret(value: &str) -> Result<String, &'static str> {
+    let fields: serde_json::Map<String, Value> = serde_json::from_str(value.trim())
+        .map_err(|_| "the token secret is not a JSON object {\"token\": \"…\"}")?;
+    match fields.get(TOKEN_FIELD) {
+        Some(Value::String(t)) if !t.trim().is_empty() => Ok(t.trim().to_owned()),
+        _ => Err("the token secret has no non-empty \"token\" field"),
+    }
+}
+
+fn not_configured(why: &str) -> ApiError {
+    tracing::error!(why, "call-manager token secret unusable");
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "call_manager_token_not_configured",
+        "the call-manager API has no token configured",
+    )
+}
+
 /// A request that showed the call-manager token.
 #[derive(Debug, Clone, Copy)]
 pub struct CallManagerToken;
@@ -64,19 +94,15 @@ impl FromRequestParts<Arc<ApiState>> for CallManagerToken {
             .get_version(secret, SecretVersion::Current)
             .await
         {
-            Ok(Some(t)) if !t.trim().is_empty() => t,
-            Ok(_) | Err(PortError::NotFound(_)) => {
-                return Err(ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "call_manager_token_not_configured",
-                    "the call-manager API has no token configured",
-                ));
+            Ok(Some(value)) => token_from_secret(&value).map_err(not_configured)?,
+            Ok(None) | Err(PortError::NotFound(_)) => {
+                return Err(not_configured("no current version"));
             }
             Err(e) => return Err(e.into()),
         };
         // Each comparison is constant-time; the previous version is fetched
         // only when the current one did not match.
-        if token_matches(given, current.trim()) {
+        if token_matches(given, &current) {
             return Ok(CallManagerToken);
         }
         let previous = match state
@@ -84,12 +110,13 @@ impl FromRequestParts<Arc<ApiState>> for CallManagerToken {
             .get_version(secret, SecretVersion::Previous)
             .await
         {
-            Ok(p) => p,
+            // A previous version in an older format simply matches nothing.
+            Ok(p) => p.and_then(|v| token_from_secret(&v).ok()),
             Err(PortError::NotFound(_)) => None,
             Err(e) => return Err(e.into()),
         };
         match previous {
-            Some(p) if !p.trim().is_empty() && token_matches(given, p.trim()) => {}
+            Some(p) if token_matches(given, &p) => {}
             _ => return Err(ApiError::unauthorized("invalid X-Auth-Token")),
         }
         Ok(CallManagerToken)

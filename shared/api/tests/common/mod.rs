@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 use tower::ServiceExt;
 
 use campaign_api::auth::{Authenticator, DevJwt, Role};
+use campaign_api::routes::v1::token_secret_string;
 use campaign_api::{ApiConfig, ApiState};
 use campaign_core::clock::Clock;
 use campaign_core::phone::PhoneParser;
@@ -80,7 +81,10 @@ impl Harness {
             clock.clone(),
         ));
         let workflows = Arc::new(LocalWorkflows::new());
-        let secrets = Arc::new(MapSecrets::new([("call-manager-token", V1_TOKEN)]));
+        let secrets = Arc::new(MapSecrets::new([(
+            "call-manager-token",
+            token_secret_string(V1_TOKEN),
+        )]));
         let key = vec![5u8; 32];
         let state = Arc::new(ApiState {
             campaigns: local.store.clone(),

@@ -20,16 +20,9 @@ use http_body_util::BodyExt;
 use tower::ServiceExt;
 
 async fn emulator(test: &str) -> Option<(Clients, aws_sdk_sfn::Client)> {
-    match std::env::var("AWS_ENDPOINT_URL") {
-        Ok(url) if !url.is_empty() => {
-            let sdk = AwsConfig::default().sdk_config().await;
-            Some((Clients::new(&sdk), aws_sdk_sfn::Client::new(&sdk)))
-        }
-        _ => {
-            eprintln!("note: {test} skipped: AWS_ENDPOINT_URL is not set (tests/emulator start)");
-            None
-        }
-    }
+    campaign_aws::config::emulator_endpoint(test)?;
+    let sdk = AwsConfig::default().sdk_config().await;
+    Some((Clients::new(&sdk), aws_sdk_sfn::Client::new(&sdk)))
 }
 
 fn unique(tag: &str) -> String {
@@ -191,7 +184,9 @@ async fn requests_run_through_the_wiring_on_aws_adapters() {
         .secrets
         .create_secret()
         .name(&secret)
-        .secret_string("emulator-v1-token")
+        .secret_string(campaign_api::routes::v1::token_secret_string(
+            "emulator-v1-token",
+        ))
         .send()
         .await
         .expect("secret");

@@ -29,8 +29,9 @@ use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_notified_by_s3_is_imported_once() {
-    if std::env::var("AWS_ENDPOINT_URL").map_or(true, |u| u.is_empty()) {
-        eprintln!("note: contact-importer emulator test skipped: AWS_ENDPOINT_URL is not set");
+    if campaign_aws::config::emulator_endpoint("an_upload_notified_by_s3_is_imported_once")
+        .is_none()
+    {
         return;
     }
     let clients = AwsConfig::default().clients().await;

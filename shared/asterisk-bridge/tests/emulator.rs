@@ -25,12 +25,11 @@ use tokio::sync::watch;
 
 #[tokio::test]
 async fn a_queued_command_is_dialled_and_deleted_and_a_bad_one_is_left() {
-    let Ok(endpoint) = std::env::var("AWS_ENDPOINT_URL") else {
-        eprintln!("note: skipped: AWS_ENDPOINT_URL is not set (tests/run starts the emulator)");
-        return;
-    };
-    if endpoint.is_empty() {
-        eprintln!("note: skipped: AWS_ENDPOINT_URL is empty");
+    if campaign_aws::config::emulator_endpoint(
+        "a_queued_command_is_dialled_and_deleted_and_a_bad_one_is_left",
+    )
+    .is_none()
+    {
         return;
     }
     let clients = AwsConfig::default().clients().await;

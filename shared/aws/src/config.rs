@@ -114,3 +114,56 @@ impl Clients {
         AwsConfig::default().clients().await
     }
 }
+
+/// The variable that lets a test run skip the emulator tests on purpose.
+pub const SKIP_EMULATOR_TESTS: &str = "SKIP_EMULATOR_TESTS";
+
+/// The emulator's endpoint for a test that needs it. Without
+/// `AWS_ENDPOINT_URL` the test fails, so a green run always means the
+/// emulator tests ran; `SKIP_EMULATOR_TESTS=1` skips them explicitly (the
+/// test returns early with a note).
+///
+/// # Panics
+///
+/// When neither variable is set: that is the failure this exists for.
+pub fn emulator_endpoint(test: &str) -> Option<String> {
+    let url = std::env::var("AWS_ENDPOINT_URL").ok();
+    let skip = std::env::var(SKIP_EMULATOR_TESTS).ok();
+    match emulator_decision(url.as_deref(), skip.as_deref()) {
+        Ok(Some(url)) => Some(url),
+        Ok(None) => {
+            eprintln!("note: {test} skipped on purpose ({SKIP_EMULATOR_TESTS}=1)");
+            None
+        }
+        Err(why) => panic!("{test} needs the local AWS emulator: {why}"),
+    }
+}
+
+/// [`emulator_endpoint`]'s rule on the two variables' values.
+fn emulator_decision(url: Option<&str>, skip: Option<&str>) -> Result<Option<String>, String> {
+    match (url, skip) {
+        (Some(url), _) if !url.is_empty() => Ok(Some(url.to_owned())),
+        (_, Some("1")) => Ok(None),
+        _ => Err(format!(
+            "AWS_ENDPOINT_URL is not set. Start it (AWS_ENDPOINT_URL=$(tests/emulator start), \
+             as tests/run does) or skip the emulator tests explicitly with {SKIP_EMULATOR_TESTS}=1"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod emulator_tests {
+    use super::emulator_decision;
+
+    #[test]
+    fn without_the_emulator_a_test_fails_unless_skipping_is_asked_for() {
+        assert!(emulator_decision(None, None).is_err());
+        assert!(emulator_decision(Some(""), None).is_err());
+        assert!(emulator_decision(None, Some("0")).is_err());
+        assert_eq!(emulator_decision(None, Some("1")), Ok(None));
+        assert_eq!(
+            emulator_decision(Some("http://127.0.0.1:5000"), Some("1")),
+            Ok(Some("http://127.0.0.1:5000".into()))
+        );
+    }
+}

@@ -31,16 +31,8 @@ use chrono::{DateTime, Duration, Utc};
 
 /// The emulator's clients, or `None` (with a note) when there is none.
 async fn emulator(test: &str) -> Option<Clients> {
-    match std::env::var("AWS_ENDPOINT_URL") {
-        Ok(url) if !url.is_empty() => Some(AwsConfig::default().clients().await),
-        _ => {
-            eprintln!(
-                "note: {test} skipped: AWS_ENDPOINT_URL is not set \
-                 (tests/run starts the local AWS emulator and sets it)"
-            );
-            None
-        }
-    }
+    campaign_aws::config::emulator_endpoint(test)?;
+    Some(AwsConfig::default().clients().await)
 }
 
 /// A name unique to this run and test (valid for tables, queues, topics,

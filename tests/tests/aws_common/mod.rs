@@ -9,16 +9,8 @@ use campaign_core::clock::{Clock, ManualClock};
 use campaign_embedded::providers::LocalSynthesizer;
 
 pub async fn emulator(test: &str) -> Option<Clients> {
-    match std::env::var("AWS_ENDPOINT_URL") {
-        Ok(url) if !url.is_empty() => Some(AwsConfig::default().clients().await),
-        _ => {
-            eprintln!(
-                "note: {test} skipped: AWS_ENDPOINT_URL is not set \
-                 (tests/run starts the local AWS emulator and sets it)"
-            );
-            None
-        }
-    }
+    campaign_aws::config::emulator_endpoint(test)?;
+    Some(AwsConfig::default().clients().await)
 }
 
 pub fn lookup<'a>(env: &'a [(&'static str, String)]) -> impl Fn(&str) -> Option<String> + 'a {

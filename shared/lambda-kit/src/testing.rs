@@ -1,6 +1,7 @@
 //! Helpers for handler tests (feature `testing`): capture the JSON log lines
 //! a handler writes (through the same subscriber and scrubbing as in
-//! Lambda), check that no phone number got through, and build contexts.
+//! Lambda, keeping each line as it was before scrubbing too), check that no
+//! phone number got through, and build contexts.
 
 use std::io;
 use std::sync::{Arc, Mutex};
@@ -9,15 +10,30 @@ use lambda_runtime::{Context, LambdaEvent};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
-use crate::logging::json_subscriber;
+use crate::logging::{RawTap, json_subscriber_tapped};
 
-/// A shared in-memory log.
+/// A shared in-memory log: what the subscriber wrote (scrubbed, as Lambda
+/// would print it) and the same lines before scrubbing.
 #[derive(Clone, Default)]
-pub struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+pub struct LogBuffer {
+    written: Arc<Mutex<Vec<u8>>>,
+    raw: RawTap,
+}
 
 impl LogBuffer {
+    /// The log as written (after the scrubber).
     pub fn text(&self) -> String {
-        let bytes = self.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let bytes = self
+            .written
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// The same lines before the scrubber saw them.
+    pub fn raw_text(&self) -> String {
+        let bytes = self.raw.lock().unwrap_or_else(|p| p.into_inner()).clone();
         String::from_utf8_lossy(&bytes).into_owned()
     }
 
@@ -51,7 +67,7 @@ impl io::Write for LogWriter {
 impl<'a> MakeWriter<'a> for LogBuffer {
     type Writer = LogWriter;
     fn make_writer(&'a self) -> Self::Writer {
-        LogWriter(self.0.clone())
+        LogWriter(self.written.clone())
     }
 }
 
@@ -60,36 +76,86 @@ impl<'a> MakeWriter<'a> for LogBuffer {
 /// runtime (`#[tokio::test]`'s default) so every task logs here.
 pub fn capture_logs() -> (tracing::subscriber::DefaultGuard, LogBuffer) {
     let buffer = LogBuffer::default();
-    let subscriber = json_subscriber(buffer.clone(), EnvFilter::new("debug"));
+    let subscriber =
+        json_subscriber_tapped(buffer.clone(), buffer.raw.clone(), EnvFilter::new("debug"));
     (tracing::subscriber::set_default(subscriber), buffer)
 }
 
-/// The first run of 8 or more consecutive digits in `text`, if any: a phone
-/// number in clear.
+/// The first phone number in clear in `text`: 8 or more digits, in one run
+/// or in groups joined by one or two of ` -.()/` (as people write numbers).
+/// Written apart from the scrubber on purpose, so a gap in it shows here.
+/// Not numbers: an ISO date at the start of a sequence (`2026-03-02`, then
+/// the rest is looked at again) and a dotted IPv4 address.
 pub fn clear_phone_number(text: &str) -> Option<&str> {
-    let bytes = text.as_bytes();
-    let mut start = None;
-    for (i, b) in bytes.iter().enumerate() {
-        match (b.is_ascii_digit(), start) {
-            (true, None) => start = Some(i),
-            (false, Some(s)) => {
-                if i - s >= 8 {
-                    return Some(&text[s..i]);
-                }
-                start = None;
-            }
-            _ => {}
+    let joins = |c: char| " -.()/".contains(c);
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut k = 0;
+    while k < chars.len() {
+        // A digit after `*` is the tail of a masked number.
+        if !chars[k].1.is_ascii_digit()
+            || (k > 0 && (chars[k - 1].1.is_ascii_digit() || chars[k - 1].1 == '*'))
+        {
+            k += 1;
+            continue;
         }
+        // The sequence from here: digits, gaps of one or two join characters.
+        let (mut end, mut j, mut digits) = (k, k, 0);
+        while j < chars.len() {
+            if chars[j].1.is_ascii_digit() {
+                digits += 1;
+                end = j;
+                j += 1;
+                continue;
+            }
+            let gap = chars[j..].iter().take_while(|(_, c)| joins(*c)).count();
+            if (1..=2).contains(&gap) && chars.get(j + gap).is_some_and(|(_, c)| c.is_ascii_digit())
+            {
+                j += gap;
+            } else {
+                break;
+            }
+        }
+        let from = chars[k].0;
+        let to = chars[end].0 + 1;
+        let seq = &text[from..to];
+        let date = seq.len() >= 10
+            && seq.as_bytes()[4] == b'-'
+            && seq.as_bytes()[7] == b'-'
+            && seq[..10].bytes().filter(u8::is_ascii_digit).count() == 8
+            && !seq.as_bytes().get(10).is_some_and(u8::is_ascii_digit);
+        if date {
+            k += 10;
+            continue;
+        }
+        let quad = seq.split('.').count() == 4
+            && seq
+                .split('.')
+                .all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+        if digits >= 8 && !quad {
+            return Some(seq);
+        }
+        k = end + 1;
     }
-    start.filter(|s| bytes.len() - s >= 8).map(|s| &text[s..])
+    None
 }
 
-/// Fails the test when a log line holds a number in clear.
+/// Fails the test when a log line, as written, holds a number in clear.
 pub fn assert_no_clear_phone_numbers(logs: &LogBuffer) {
     let text = logs.text();
     if let Some(run) = clear_phone_number(&text) {
         panic!("a phone number ({run}) appears unmasked in the logs:\n{text}");
     }
+}
+
+/// Fails unless the lines held a phone number before scrubbing and none
+/// after it: the scrubber, not luck, is what made them clean.
+pub fn assert_scrubber_masked_numbers(logs: &LogBuffer) {
+    let raw = logs.raw_text();
+    assert!(
+        clear_phone_number(&raw).is_some(),
+        "expected a phone number in the unscrubbed lines:\n{raw}"
+    );
+    assert_no_clear_phone_numbers(logs);
 }
 
 /// A Lambda context with this request id.
@@ -136,13 +202,58 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_runs_of_eight_digits() {
+    fn finds_numbers_in_runs_and_in_groups() {
         assert_eq!(
             clear_phone_number("a +972502345678 b"),
             Some("972502345678")
         );
         assert_eq!(clear_phone_number("ends 12345678"), Some("12345678"));
-        assert_eq!(clear_phone_number("2026-03-02 1234567 +*********678"), None);
+        assert_eq!(clear_phone_number("x 050-234-5678."), Some("050-234-5678"));
+        assert_eq!(
+            clear_phone_number("+972 50 234 5678"),
+            Some("972 50 234 5678")
+        );
+        assert_eq!(clear_phone_number("(212) 555.0123"), Some("212) 555.0123"));
+        assert_eq!(
+            clear_phone_number("2026-03-02 08:00, 1234567 +*********678 10.0.0.12"),
+            None
+        );
+        assert_eq!(
+            clear_phone_number("on 2026-03-02 050 234 5678"),
+            Some("050 234 5678")
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "appears unmasked")]
+    fn the_check_fails_on_a_grouped_number_in_clear() {
+        let logs = LogBuffer::default();
+        logs.written
+            .lock()
+            .unwrap()
+            .extend_from_slice(b"{\"message\":\"calling 050-234-5678\"}\n");
+        assert_no_clear_phone_numbers(&logs);
+    }
+
+    #[test]
+    fn numbers_logged_in_every_written_form_reach_the_output_masked() {
+        // GIVEN a capture through the Lambda subscriber
+        let (_guard, logs) = capture_logs();
+        // WHEN a message holds numbers as people write them
+        for n in [
+            "+972502345678",
+            "050-234-5678",
+            "+972 50 234 5678",
+            "(212) 555-0123",
+            "212.555.0123",
+        ] {
+            tracing::warn!("could not reach {n}");
+            tracing::info!(error = %format!("provider refused {n}"), "sms failed");
+        }
+        // THEN they were there before scrubbing and are masked after it
+        assert_scrubber_masked_numbers(&logs);
+        assert_eq!(logs.lines().len(), 10);
+        assert!(logs.text().contains("***-***-*678"), "{}", logs.text());
     }
 
     #[test]

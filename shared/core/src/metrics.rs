@@ -171,34 +171,50 @@ pub fn aggregate<'a>(counts: impl IntoIterator<Item = &'a OutcomeCounts>) -> Out
         })
 }
 
-/// A dashboard snapshot of one campaign (or of the whole system when the
-/// counts are an [`aggregate`]).
+/// A dashboard snapshot of one campaign: live values, not settings.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct LiveMetrics {
+    /// Calls in progress now (concurrency slots held).
     pub active_calls: u32,
-    /// Contacts due and waiting to be dialled.
+    /// The campaign's own dial tasks sent and not yet on a call: its
+    /// contacts in progress less its calls in progress.
     pub queue_depth: u64,
-    /// The pace currently in force.
-    pub dialling_rate_cps: u32,
+    /// The campaign's contacts due now and not yet sent for dialling,
+    /// counted up to [`DUE_COUNT_CAP`] (`due_contacts_capped` says so).
+    pub due_contacts: u64,
+    pub due_contacts_capped: bool,
+    /// Measured: calls started per second over the last
+    /// [`RATE_WINDOW_SECS`] whole seconds.
+    pub dialling_rate_cps: f64,
+    /// The pace in force: the adaptive pace when it has cut the configured
+    /// one, else the configured pace; 0 while the campaign is not active.
+    pub pace_in_force_cps: u32,
+    /// The campaign's configured calls per second.
+    pub configured_pace_cps: u32,
     pub counts: OutcomeCounts,
     /// Always `counts.rates()`.
     pub rates: Rates,
 }
 
+/// Whole seconds the measured dialling rate is averaged over.
+pub const RATE_WINDOW_SECS: i64 = 10;
+
+/// Most due contacts a snapshot counts (one page of the due index).
+pub const DUE_COUNT_CAP: usize = 1_000;
+
 impl LiveMetrics {
     /// A snapshot whose rates are derived from `counts`.
-    pub fn new(
-        active_calls: u32,
-        queue_depth: u64,
-        dialling_rate_cps: u32,
-        counts: OutcomeCounts,
-    ) -> Self {
+    pub fn new(counts: OutcomeCounts) -> Self {
         Self {
-            active_calls,
-            queue_depth,
-            dialling_rate_cps,
             counts,
             rates: counts.rates(),
+            ..Self::default()
         }
+    }
+
+    /// The measured rate from `starts` counted over `RATE_WINDOW_SECS`.
+    pub fn measured_rate(starts: u64) -> f64 {
+        // Two decimals: a dashboard figure, stable to compare in tests.
+        (starts as f64 / RATE_WINDOW_SECS as f64 * 100.0).round() / 100.0
     }
 }

@@ -257,6 +257,10 @@ pub trait Counters: Send + Sync {
     /// Counts one start in the one-second bucket of `now` if fewer than
     /// `limit` were counted there; `false` otherwise.
     async fn take_rate(&self, scope: &str, now: DateTime<Utc>, limit: u32) -> PortResult<bool>;
+    /// Starts counted by [`Counters::take_rate`] in `scope` in the whole
+    /// seconds from `from` (inclusive) to `to` (exclusive), epoch seconds:
+    /// the measured dialling rate. Buckets are kept for at least a minute.
+    async fn starts_between(&self, scope: &str, from: i64, to: i64) -> PortResult<u64>;
     /// Adds to a named counter and returns the new value.
     async fn add(&self, key: &str, delta: i64) -> PortResult<i64>;
     async fn get(&self, key: &str) -> PortResult<i64>;

@@ -148,7 +148,7 @@ proptest! {
         ] {
             prop_assert!((0.0..=1.0).contains(&r));
         }
-        let live = LiveMetrics::new(3, 40, 7, counts);
+        let live = LiveMetrics::new(counts);
         prop_assert_eq!(live.rates, rates);
     }
 
@@ -219,11 +219,16 @@ fn live_metrics_round_trip_json() {
     let mut counts = OutcomeCounts::default();
     counts.record(CallOutcome::Converted);
     counts.record_follow_up(FollowUpResult::SmsSent);
-    let live = LiveMetrics::new(12, 3400, 8, counts);
+    let mut live = LiveMetrics::new(counts);
+    live.active_calls = 12;
+    live.queue_depth = 3400;
+    live.dialling_rate_cps = LiveMetrics::measured_rate(83);
+    live.pace_in_force_cps = 8;
     let json = serde_json::to_value(live).expect("serialises");
     assert_eq!(json["active_calls"], 12);
     assert_eq!(json["queue_depth"], 3400);
-    assert_eq!(json["dialling_rate_cps"], 8);
+    assert_eq!(json["dialling_rate_cps"], 8.3);
+    assert_eq!(json["pace_in_force_cps"], 8);
     assert_eq!(json["counts"]["sms_sent"], 1);
     assert_eq!(json["rates"]["conversion_rate"], 1.0);
     let back: LiveMetrics = serde_json::from_value(json).expect("deserialises");

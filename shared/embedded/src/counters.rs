@@ -160,6 +160,15 @@ impl Counters for MemoryCounters {
         Ok(true)
     }
 
+    async fn starts_between(&self, scope: &str, from: i64, to: i64) -> PortResult<u64> {
+        let inner = self.lock();
+        Ok(inner.rates.get(scope).map_or(0, |b| {
+            b.range(from..to.max(from))
+                .map(|(_, n)| u64::from(*n))
+                .sum()
+        }))
+    }
+
     async fn add(&self, key: &str, delta: i64) -> PortResult<i64> {
         let mut inner = self.lock();
         let value = inner.counters.entry(key.to_owned()).or_insert(0);

@@ -304,6 +304,12 @@ impl Counters for Instrumented {
         self.write(Table::Counters, 1)?;
         self.a.counters.take_rate(scope, now, limit).await
     }
+    async fn starts_between(&self, scope: &str, from: i64, to: i64) -> PortResult<u64> {
+        // One Query over the scope's buckets: billed per item read.
+        let n = (to - from).clamp(1, 3_600) as u64;
+        self.read(Table::Counters, n)?;
+        self.a.counters.starts_between(scope, from, to).await
+    }
     async fn add(&self, key: &str, delta: i64) -> PortResult<i64> {
         self.write(Table::Counters, 1)?;
         self.a.counters.add(key, delta).await

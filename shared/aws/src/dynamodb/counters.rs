@@ -318,6 +318,40 @@ impl Counters for DynamoCounters {
         }
     }
 
+    async fn starts_between(&self, scope: &str, from: i64, to: i64) -> PortResult<u64> {
+        const OP: &str = "counters.starts_between";
+        if to <= from {
+            return Ok(0);
+        }
+        // Bucket keys are the second as a decimal string; epoch seconds keep
+        // one width (10 digits) until 2286, so string order is time order.
+        let mut total = 0u64;
+        let mut start: Option<Item> = None;
+        loop {
+            let page = self
+                .client
+                .query()
+                .table_name(&self.table)
+                .key_condition_expression("pk = :pk AND sk BETWEEN :a AND :b")
+                .expression_attribute_values(":pk", s(format!("rate#{scope}")))
+                .expression_attribute_values(":a", s(from.to_string()))
+                .expression_attribute_values(":b", s((to - 1).to_string()))
+                .projection_expression("#n")
+                .expression_attribute_names("#n", "n")
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(port_err(OP))?;
+            for item in page.items() {
+                total += get_i64(item, "n").unwrap_or(0).max(0) as u64;
+            }
+            match page.last_evaluated_key() {
+                Some(k) => start = Some(k.clone()),
+                None => return Ok(total),
+            }
+        }
+    }
+
     async fn add(&self, key_name: &str, delta: i64) -> PortResult<i64> {
         const OP: &str = "counters.add";
         let out = self

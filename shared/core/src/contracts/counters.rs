@@ -167,6 +167,29 @@ pub async fn counters(c: &dyn Counters, namespace: &str) {
         ),
         "the next second has a fresh budget"
     );
+    let counted = ok(
+        "starts_between",
+        c.starts_between(&rate, t0.timestamp(), t0.timestamp() + 2)
+            .await,
+    );
+    assert_eq!(counted, 4, "3 starts in the first second and 1 in the next");
+    assert_eq!(
+        ok(
+            "starts_between first second",
+            c.starts_between(&rate, t0.timestamp(), t0.timestamp() + 1)
+                .await
+        ),
+        3,
+        "refused starts are not counted"
+    );
+    assert_eq!(
+        ok(
+            "starts_between empty",
+            c.starts_between(&rate, t0.timestamp() + 2, t0.timestamp() + 10)
+                .await
+        ),
+        0
+    );
     assert!(
         !ok(
             "take_rate limit 0",

@@ -1,6 +1,8 @@
 //! Metrics for the dashboard: a campaign's live snapshot (active calls from
-//! the concurrency slots, the dial queue's depth, the pace in force, outcome
-//! counts from the live counters and the rates derived from them), the
+//! the concurrency slots; its own queued tasks (contacts in progress less
+//! calls in progress) and due contacts; the measured dialling rate from the
+//! rate buckets; the adaptive pace in force beside the configured one;
+//! outcome counts from the live counters and the rates derived from them), the
 //! aggregate over campaigns, a side-by-side comparison, and the history by
 //! day over a date range (from per-day counters written with the outcomes
 //! and follow-up results, `keys::daily`: a request reads only the days it
@@ -14,7 +16,9 @@ use serde::{Deserialize, Serialize};
 use crate::campaign::{Campaign, CampaignStatus};
 use crate::ids::CampaignId;
 use crate::messages::CallPurpose;
-use crate::metrics::{FollowUpResult, LiveMetrics, OutcomeCounts, Rates, aggregate};
+use crate::metrics::{
+    DUE_COUNT_CAP, FollowUpResult, LiveMetrics, OutcomeCounts, RATE_WINDOW_SECS, Rates, aggregate,
+};
 use crate::outcome::CallOutcome;
 use crate::ports::{
     CallRecordStore, CampaignStore, Clock, ContactStore, Counters, DialQueue, PageRequest,
@@ -22,6 +26,7 @@ use crate::ports::{
 };
 
 use super::call_events::follow_up_key;
+use super::pace_control::pace_in_force;
 use super::report::follow_up_result;
 use super::{UseCaseError, UseCaseResult, keys, load_campaign};
 
@@ -42,7 +47,15 @@ pub struct AggregateMetrics {
     pub at: DateTime<Utc>,
     pub campaigns: usize,
     pub active_calls: u32,
+    /// The named campaigns' own queued dial tasks, summed.
     pub queue_depth: u64,
+    /// Their due contacts, summed (each counted up to its cap).
+    pub due_contacts: u64,
+    /// Their measured dialling rates, summed.
+    pub dialling_rate_cps: f64,
+    /// The whole dial queue's depth (every campaign, as the queue reports
+    /// it; approximate on SQS).
+    pub dial_queue_depth: u64,
     pub counts: OutcomeCounts,
     pub rates: Rates,
     pub contacts: StatusCounts,
@@ -167,38 +180,54 @@ impl MetricsQuery<'_> {
     /// The live snapshot of one campaign.
     pub async fn live(&self, id: &CampaignId) -> UseCaseResult<CampaignMetrics> {
         let campaign = load_campaign(self.campaigns, id).await?;
-        let depth = self.queue.depth().await?;
-        self.snapshot(&campaign, depth).await
+        self.snapshot(&campaign).await
     }
 
-    async fn snapshot(&self, campaign: &Campaign, depth: u64) -> UseCaseResult<CampaignMetrics> {
+    async fn snapshot(&self, campaign: &Campaign) -> UseCaseResult<CampaignMetrics> {
         let now = self.clock.now();
         let id = &campaign.id;
         let active = self.counters.active_slots(&keys::slots(id), now).await?;
         let counts = self.counts(id).await?;
         let contacts = self.contacts.count_by_status(id).await?;
-        let pace = if campaign.status == CampaignStatus::Active {
-            campaign.settings.pace.calls_per_second
+        let configured = campaign.settings.pace.calls_per_second;
+        let pace_in_force = if campaign.status == CampaignStatus::Active {
+            pace_in_force(self.counters, id, configured).await?
         } else {
             0
         };
+        let second = now.timestamp();
+        let starts = self
+            .counters
+            .starts_between(&keys::rate(id), second - RATE_WINDOW_SECS, second)
+            .await?;
+        let due = self
+            .contacts
+            .due(id, now, PageRequest::first(DUE_COUNT_CAP))
+            .await?;
+        let mut live = LiveMetrics::new(counts);
+        live.active_calls = active;
+        live.queue_depth = contacts.in_progress.saturating_sub(u64::from(active));
+        live.due_contacts = due.items.len() as u64;
+        live.due_contacts_capped = due.next.is_some();
+        live.dialling_rate_cps = LiveMetrics::measured_rate(starts);
+        live.pace_in_force_cps = pace_in_force;
+        live.configured_pace_cps = configured;
         Ok(CampaignMetrics {
             campaign_id: id.clone(),
             name: campaign.name.clone(),
             status: campaign.status,
             at: now,
-            live: LiveMetrics::new(active, depth, pace, counts),
+            live,
             contacts,
         })
     }
 
     /// Snapshots of the given campaigns, in the order given (a comparison).
     pub async fn compare(&self, ids: &[CampaignId]) -> UseCaseResult<Vec<CampaignMetrics>> {
-        let depth = self.queue.depth().await?;
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
             let campaign = load_campaign(self.campaigns, id).await?;
-            out.push(self.snapshot(&campaign, depth).await?);
+            out.push(self.snapshot(&campaign).await?);
         }
         Ok(out)
     }
@@ -225,7 +254,15 @@ impl MetricsQuery<'_> {
             at: self.clock.now(),
             campaigns: snapshots.len(),
             active_calls: snapshots.iter().map(|s| s.live.active_calls).sum(),
-            queue_depth: self.queue.depth().await?,
+            queue_depth: snapshots.iter().map(|s| s.live.queue_depth).sum(),
+            due_contacts: snapshots.iter().map(|s| s.live.due_contacts).sum(),
+            dialling_rate_cps: LiveMetrics::measured_rate(
+                snapshots
+                    .iter()
+                    .map(|s| (s.live.dialling_rate_cps * RATE_WINDOW_SECS as f64).round() as u64)
+                    .sum(),
+            ),
+            dial_queue_depth: self.queue.depth().await?,
             rates: counts.rates(),
             counts,
             contacts,

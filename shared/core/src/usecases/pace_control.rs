@@ -138,6 +138,19 @@ impl PaceControl<'_> {
 }
 
 /// The stored pace (0: none) within `[floor, target]`.
+/// The pace in force for `campaign` now (read only: for the dashboard),
+/// given its configured `target_cps`.
+pub async fn pace_in_force(
+    counters: &dyn Counters,
+    campaign: &CampaignId,
+    target_cps: u32,
+) -> PortResult<u32> {
+    let stored = counters.get(&key(campaign, "cps")).await?;
+    // The evaluator stores only paces at or above its floor; 1 keeps a
+    // damaged value from reading as a stop.
+    Ok(in_force(target_cps, stored, 1))
+}
+
 fn in_force(target: u32, stored: i64, floor: u32) -> u32 {
     if stored <= 0 {
         return target;

@@ -10,7 +10,7 @@
 //! the AWS adapters give the functions the same answers as the embedded
 //! ones, fixture by fixture, and that no fixture panics on either.
 //!
-//! Without `AWS_ENDPOINT_URL` it prints a note and checks nothing.
+//! Without `AWS_ENDPOINT_URL` it fails, unless `SKIP_EMULATOR_TESTS=1`.
 
 mod aws_common;
 

@@ -13,8 +13,8 @@
 //! synthesizer. Time is a manual clock so calling windows and retry delays
 //! pass in seconds.
 //!
-//! Without `AWS_ENDPOINT_URL` (plain `cargo test`) the test prints a note and
-//! checks nothing; `tests/run` starts the emulator and sets it.
+//! Without `AWS_ENDPOINT_URL` the test fails, unless `SKIP_EMULATOR_TESTS=1`;
+//! `tests/run` starts the emulator and sets it.
 
 mod aws_common;
 

@@ -2,8 +2,8 @@
 //! emulator (moto): presigned uploads and listings on S3, the Step Functions
 //! starter, and requests through `build_state` + the router on DynamoDB,
 //! SQS, S3 and Secrets Manager. Without `AWS_ENDPOINT_URL` (set by
-//! `tests/run` / `tests/emulator start`) each test prints a note and checks
-//! nothing.
+//! `tests/run` / `tests/emulator start`) each test fails, unless
+//! `SKIP_EMULATOR_TESTS=1`.
 
 use std::sync::Arc;
 

@@ -3,8 +3,8 @@
 //! it), a file lands, and the messages the emulator's S3 put on the queue —
 //! its real notification format, and its `s3:TestEvent` if it sends one —
 //! go through the handler built as `main` builds it, on DynamoDB and S3.
-//! Without `AWS_ENDPOINT_URL` (`tests/emulator start`) it prints a note and
-//! checks nothing.
+//! Without `AWS_ENDPOINT_URL` (`tests/emulator start`) it fails, unless
+//! `SKIP_EMULATOR_TESTS=1`.
 
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_s3::types::{

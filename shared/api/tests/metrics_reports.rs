@@ -23,7 +23,11 @@ async fn live_metrics_move_as_the_pipeline_calls() {
         during["live"]["active_calls"].as_u64().unwrap_or(0) > 0,
         "{during}"
     );
-    assert_eq!(during["live"]["dialling_rate_cps"], 10);
+    // The rate is measured (calls started over the last seconds), never
+    // above the pace in force.
+    let rate = during["live"]["dialling_rate_cps"].as_f64().unwrap_or(-1.0);
+    assert!(rate > 0.0 && rate <= 10.0, "{during}");
+    assert_eq!(during["live"]["pace_in_force_cps"], 10);
     h.run_for(600).await;
     let after = h.call("GET", &path, Some(&analyst), None).await.json();
     let attempts = after["live"]["counts"]["attempts"].as_u64().unwrap_or(0);
@@ -41,6 +45,57 @@ async fn live_metrics_move_as_the_pipeline_calls() {
         )
         .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn each_campaign_reports_its_own_queue_and_measured_rate_not_its_settings() {
+    // GIVEN two campaigns at 10 calls/s, 20 at once, with more contacts
+    // than fit on the line
+    let h = Harness::new();
+    let a = h.running_campaign(&contacts_csv(40)).await;
+    let b = h.running_campaign(&contacts_csv(40)).await;
+    // WHEN the pipeline has dialled for a few seconds
+    h.run_for(4).await;
+    let t = h.token(Role::Analyst);
+    let metrics = |id: String| {
+        let (h, t) = (&h, &t);
+        async move {
+            let r = h
+                .call("GET", &format!("/api/campaigns/{id}/metrics"), Some(t), None)
+                .await;
+            assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+            r.json()
+        }
+    };
+    let (ma, mb) = (metrics(a.clone()).await, metrics(b.clone()).await);
+    let all = h.call("GET", "/api/metrics", Some(&t), None).await.json();
+    // THEN each queue depth is the campaign's own tasks sent and not yet
+    // on a call, and the rate is what was measured
+    let mut own_queues = 0;
+    for m in [&ma, &mb] {
+        let live = &m["live"];
+        let in_progress = m["contacts"]["in_progress"].as_u64().unwrap_or(0);
+        let active = live["active_calls"].as_u64().unwrap_or(0);
+        assert!(active > 0, "{m}");
+        assert_eq!(live["queue_depth"].as_u64(), Some(in_progress - active), "{m}");
+        own_queues += in_progress - active;
+        let rate = live["dialling_rate_cps"].as_f64().unwrap_or(-1.0);
+        assert!(rate > 0.0 && rate <= 10.0, "{m}");
+        assert_eq!(live["pace_in_force_cps"], 10);
+        assert_eq!(live["configured_pace_cps"], 10);
+    }
+    // AND the overview sums the campaigns' own queues, with the whole dial
+    // queue's depth reported beside them
+    assert_eq!(all["queue_depth"].as_u64(), Some(own_queues), "{all}");
+    assert!(all["dial_queue_depth"].is_u64(), "{all}");
+    // AND a paused campaign has no pace in force, whatever its settings say
+    let r = h
+        .call("POST", &format!("/api/campaigns/{b}/pause"), Some(&h.admin()), None)
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text());
+    let paused = metrics(b).await;
+    assert_eq!(paused["live"]["pace_in_force_cps"], 0, "{paused}");
+    assert_eq!(paused["live"]["configured_pace_cps"], 10);
 }
 
 #[tokio::test]

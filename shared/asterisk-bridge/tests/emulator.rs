@@ -1,7 +1,7 @@
 //! The SQS glue against the local AWS emulator (moto): a command sent to
 //! the originate queue is received, dialled through the ARI double and
-//! deleted; an unreadable one is left for the dead-letter queue. Skipped
-//! (with a note) when `AWS_ENDPOINT_URL` is unset.
+//! deleted; an unreadable one is left for the dead-letter queue. Fails when
+//! `AWS_ENDPOINT_URL` is unset, unless `SKIP_EMULATOR_TESTS=1`.
 
 mod support;
 

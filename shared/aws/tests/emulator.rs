@@ -1,8 +1,8 @@
 //! Every port contract suite of `campaign-core` run against the AWS
 //! adapters on a local AWS emulator (moto server). `tests/run` starts the
-//! emulator and sets `AWS_ENDPOINT_URL`; without it these tests print a
-//! note and pass without checking anything (so a plain `cargo test` works
-//! offline). Each test creates its own uniquely named tables, queues,
+//! emulator and sets `AWS_ENDPOINT_URL`; without it these tests fail
+//! (`campaign_aws::config::emulator_endpoint`) unless `SKIP_EMULATOR_TESTS=1`
+//! asks to skip them. Each test creates its own uniquely named tables, queues,
 //! topics and buckets.
 
 use std::collections::HashMap;

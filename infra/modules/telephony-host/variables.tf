@@ -75,6 +75,11 @@ variable "trunk_port" {
   description = "The carrier's SIP port"
   type        = number
   default     = 5060
+
+  validation {
+    condition     = var.trunk_port >= 1 && var.trunk_port <= 65535 && floor(var.trunk_port) == var.trunk_port
+    error_message = "A port number."
+  }
 }
 
 variable "audio_bucket_arn" {

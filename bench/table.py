@@ -31,6 +31,11 @@ def main():
             print(f"| contact import, 1,000,000-row CSV (`contacts check`) | {fmt(rust_rps)} rows/s "
                   f"({fmt(r['rust_s'], 2)} s) | Python `phonenumbers` + csv: {fmt(py_rps)} rows/s "
                   f"({fmt(r['python_s'], 2)} s) | {rust_rps / py_rps:.1f}× |")
+            if "rust_single_thread_s" in r:
+                one = r["rows"] / r["rust_single_thread_s"]
+                print(f"| the same import on one thread (`taskset -c 0`) | {fmt(one)} rows/s "
+                      f"({fmt(r['rust_single_thread_s'], 2)} s) | the same Python figure | "
+                      f"{one / py_rps:.1f}× |")
         elif part == "dispatch":
             d = r["result"]
             print(f"| dispatch, in process ({d['contacts']:,} contacts) | "

@@ -24,7 +24,13 @@ HCL_JSON is the output of tests/offline/hcl-parse.js for infra/. Checks:
    exist in infra/modules/data;
 7. every template parameter without a default is set for each stage by
    samconfig.toml or by Terraform's sam_parameters output, and nothing else;
-8. no IAM statement in the template allows a wildcard action.
+8. no IAM statement in the template allows a wildcard action;
+9. the idle inventory of docs/prices.yaml (secrets, alarms, KMS keys, queues
+   polled while empty, the host's disk) is what infra/ and template.yaml
+   create for a stage with every option on (prod's terraform.tfvars) plus the
+   account's bootstrap;
+10. the SMS provider secret's description names every field the HTTP SMS
+   adapter reads (shared/aws/src/http_sms.rs, HttpSmsCredentials).
 
 Prints one line per check; exits 1 on the first failing group's end.
 """
@@ -428,6 +434,144 @@ def check_iam(template):
     report(f"no wildcard actions in the template's IAM ({count} statements)", before)
 
 
+# ---------------------------------------------------------------- 9
+
+# Resource kinds the idle bill counts: prices.yaml `idle` key -> Terraform
+# type and CloudFormation type.
+IDLE_KINDS = {
+    "secrets": ("aws_secretsmanager_secret", "AWS::SecretsManager::Secret"),
+    "alarms": ("aws_cloudwatch_metric_alarm", "AWS::CloudWatch::Alarm"),
+    "kms_keys": ("aws_kms_key", "AWS::KMS::Key"),
+}
+
+# The conditions of `count` expressions, for a stage with everything on:
+# each is checked against prod's terraform.tfvars in check_idle_inventory.
+IDLE_CONDITIONS = {
+    "var.telephony_instance_id == null": False,  # telephony_host = true
+    "length(local.replicated) > 0": True,  # replica_region set
+}
+
+
+def _multiplicity(expr, module_locals, where):
+    """How many instances a `count` / `for_each` expression makes, for the
+    expressions these modules use; anything else fails the check so it is
+    taught rather than guessed."""
+    if expr is None:
+        return 1
+    text = expr.strip()
+    if text.startswith("${") and text.endswith("}"):
+        text = text[2:-1].strip()
+    m = re.fullmatch(r"(.+?)\s*\?\s*(\d+)\s*:\s*(\d+)", text)
+    if m and m.group(1).strip() in IDLE_CONDITIONS:
+        return int(m.group(2) if IDLE_CONDITIONS[m.group(1).strip()] else m.group(3))
+
+    def items(e):
+        e = e.strip()
+        inner = re.fullmatch(r"toset\((.*)\)", e)
+        if inner:
+            return set(items(inner.group(1)))
+        inner = re.fullmatch(r"concat\((.*)\)", e)
+        if inner:
+            return [x for part in inner.group(1).split(",") for x in items(part)]
+        name = re.fullmatch(r"local\.(\w+)", e)
+        if name and isinstance(module_locals.get(name.group(1)), list):
+            return list(module_locals[name.group(1)])
+        raise ValueError(e)
+
+    try:
+        return len(items(text))
+    except ValueError:
+        fail(f"idle inventory: cannot count {where} ({expr}): teach consistency.py this expression")
+        return 0
+
+
+def terraform_inventory(hcl):
+    """Instances of each counted kind in the stage's modules and the bootstrap."""
+    counts = {key: 0 for key in IDLE_KINDS}
+    by_module = {}
+    for path, doc in hcl.items():
+        if not (path.startswith("infra/modules/") or path.startswith("infra/bootstrap/")):
+            continue
+        module_dir = str(Path(path).parent)
+        module_locals = {}
+        for other, other_doc in hcl.items():
+            if str(Path(other).parent) == module_dir:
+                for block in other_doc.get("locals", []):
+                    module_locals.update(block)
+        for key, (tf_type, _) in IDLE_KINDS.items():
+            for name, blocks in doc.get("resource", {}).get(tf_type, {}).items():
+                block = blocks[0]
+                expr = block.get("count", block.get("for_each"))
+                n = _multiplicity(expr, module_locals, f"{tf_type}.{name} in {path}")
+                counts[key] += n
+                by_module.setdefault(module_dir, 0)
+                by_module[module_dir] += n
+    # A module called with count / for_each would multiply its resources.
+    for path, doc in hcl.items():
+        for name, blocks in doc.get("module", {}).items():
+            block = blocks[0]
+            if "count" in block or "for_each" in block:
+                target = str((ROOT / Path(path).parent / block["source"]).resolve().relative_to(ROOT))
+                if by_module.get(target):
+                    fail(f"idle inventory: module {name} ({target}) is called with count/for_each "
+                         "and creates counted resources: teach consistency.py to multiply them")
+    return counts
+
+
+def polled_queues(template):
+    """Queues Lambda event sources or Pipes poll even when empty."""
+    queues = set()
+    for fname, fn in resources_of(template, "AWS::Serverless::Function").items():
+        for event in (fn["Properties"].get("Events") or {}).values():
+            if event.get("Type") == "SQS":
+                queues.add(json.dumps(event["Properties"]["Queue"], sort_keys=True))
+    for pipe in resources_of(template, "AWS::Pipes::Pipe").values():
+        source = pipe["Properties"]["Source"]
+        target = source.get("Fn::GetAtt") if isinstance(source, dict) else None
+        logical = (target.split(".")[0] if isinstance(target, str) else (target or [None])[0])
+        if logical and template["Resources"].get(logical, {}).get("Type") == "AWS::SQS::Queue":
+            queues.add(json.dumps({"Fn::GetAtt": f"{logical}.Arn"}, sort_keys=True))
+    return queues
+
+
+def check_idle_inventory(template, hcl):
+    before = len(failures)
+    idle = yaml.safe_load((ROOT / "docs/prices.yaml").read_text())["idle"]
+    prod = hcl["infra/environments/prod/terraform.tfvars"]
+    if prod.get("telephony_host") is not True or not prod.get("replica_region"):
+        fail("idle inventory: prod's terraform.tfvars no longer has the telephony host and "
+             "replication on; revisit IDLE_CONDITIONS")
+    counts = terraform_inventory(hcl)
+    for key, (_, cfn_type) in IDLE_KINDS.items():
+        counts[key] += len(resources_of(template, cfn_type))
+    counts["polled_queues"] = len(polled_queues(template))
+    host_vars = hcl["infra/modules/telephony-host/variables.tf"]["variable"]
+    counts["telephony_host_disk_gb"] = host_vars["root_volume_gb"][0]["default"]
+    for key, n in counts.items():
+        if idle.get(key) != n:
+            fail(f"docs/prices.yaml idle.{key} is {idle.get(key)}, the infrastructure code has {n}")
+    report("idle inventory of docs/prices.yaml = infra/ + template.yaml ("
+           + ", ".join(f"{n} {k}" for k, n in counts.items()) + ")", before)
+
+
+# ---------------------------------------------------------------- 10
+
+def check_sms_secret(hcl):
+    before = len(failures)
+    src = (ROOT / "shared/aws/src/http_sms.rs").read_text()
+    struct = re.search(r"pub struct HttpSmsCredentials \{(.*?)\n\}", src, re.S)
+    fields = re.findall(r"pub (\w+):", struct.group(1)) if struct else []
+    if not fields:
+        fail("shared/aws/src/http_sms.rs has no HttpSmsCredentials fields")
+    secret = hcl["infra/modules/secrets/main.tf"]["resource"]["aws_secretsmanager_secret"]["sms_provider"][0]
+    described = set(re.findall(r"[a-z_]+", secret["description"]))
+    for field in fields:
+        if field not in described:
+            fail(f"the SMS provider secret's description does not name {field}, which the adapter reads")
+    report(f"the SMS provider secret's description names the adapter's fields ({', '.join(fields)})",
+           before)
+
+
 def main():
     if len(sys.argv) != 2:
         raise SystemExit(__doc__)
@@ -440,6 +584,8 @@ def main():
     check_names(template, hcl)
     check_parameters(template, hcl)
     check_iam(template)
+    check_idle_inventory(template, hcl)
+    check_sms_secret(hcl)
     for msg in warnings:
         print(f"warn {msg}")
     if failures:

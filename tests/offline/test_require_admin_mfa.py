@@ -8,6 +8,7 @@ stands in for its AdminGetUser answer.
 """
 
 import importlib.util
+import re
 import unittest
 from pathlib import Path
 
@@ -50,6 +51,44 @@ class RequireAdminMfa(unittest.TestCase):
         for groups in (["campaign-manager"], ["analyst"], [], None):
             ev = event(groups)
             self.assertIs(trigger.handler(ev, None, client=cognito), ev)
+        self.assertEqual(cognito.asked, [])
+
+
+def api_administrator_groups():
+    """The group names the API maps to the administrator role
+    (shared/api/src/auth.rs, Role::parse): the names in a match arm that
+    yields Role::Administrator, or, when parse compares with as_str(), the
+    administrator's as_str name."""
+    src = (ROOT / "shared/api/src/auth.rs").read_text()
+    parse = src[src.index("pub fn parse(s: &str)"):]
+    parse = parse[:parse.index("\n    }\n")]
+    arm = re.search(r"((?:\"[^\"]*\"\s*\|?\s*)+)=>\s*Some\(Role::Administrator\)", parse)
+    if arm:
+        return set(re.findall(r'"([^"]*)"', arm.group(1)))
+    assert "as_str()" in parse, "Role::parse changed shape: teach this test to read it"
+    return set(re.findall(r'Role::Administrator => "([^"]+)"', src)[:1])
+
+
+class SameGroupsOnBothSides(unittest.TestCase):
+    def test_the_trigger_demands_mfa_of_exactly_the_groups_the_api_makes_administrator(self):
+        # GIVEN the names the API reads as administrator, the trigger's
+        # default and what Terraform configures it with
+        terraform = re.search(r'MFA_GROUPS\s*=\s*"([^"]*)"',
+                              (ROOT / "infra/modules/auth/main.tf").read_text()).group(1)
+        configured = {g.strip() for g in terraform.split(",") if g.strip()}
+        # THEN they are the same set: an administrator alias the trigger does
+        # not know would sign in without MFA
+        self.assertEqual(api_administrator_groups(), {"administrator"})
+        self.assertEqual(trigger.MFA_GROUPS, api_administrator_groups())
+        self.assertEqual(configured, api_administrator_groups())
+
+    def test_near_names_are_neither_administrators_nor_asked_for_mfa(self):
+        # (they carry no role in the API either: shared/api auth tests)
+        cognito = FakeCognito([])
+        for group in ["admin", "admins", "administrators", "Administrator", "ADMINISTRATOR"]:
+            ev = event([group])
+            self.assertIs(trigger.handler(ev, None, client=cognito), ev)
+            self.assertNotIn(group, api_administrator_groups())
         self.assertEqual(cognito.asked, [])
 
 

@@ -27,6 +27,6 @@ output "cognito_hosted_ui_domain" {
   value = module.stack.cognito_hosted_ui_domain
 }
 
-output "sip_trunk_secret_arn" {
-  value = module.stack.sip_trunk_secret_arn
+output "ari_credentials_secret_arn" {
+  value = module.stack.ari_credentials_secret_arn
 }

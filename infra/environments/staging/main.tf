@@ -39,6 +39,8 @@ module "stack" {
   log_retention_days      = var.log_retention_days
   telephony_host          = var.telephony_host
   carrier_cidrs           = var.carrier_cidrs
+  carrier_sip_host        = var.carrier_sip_host
+  carrier_sip_port        = var.carrier_sip_port
   telephony_instance_type = var.telephony_instance_type
   telephony_bundle_key    = var.telephony_bundle_key
   telephony_bundle_sha256 = var.telephony_bundle_sha256

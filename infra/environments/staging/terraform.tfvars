@@ -6,7 +6,9 @@ vpc_cidr            = "10.41.0.0/16"
 deletion_protection = true
 log_retention_days  = 30
 telephony_host      = true
-# The carrier's networks: replace these documentation ranges (RFC 5737).
+# The carrier's SIP host and networks: replace these documentation
+# placeholders (RFC 2606 name, RFC 5737 ranges).
+carrier_sip_host        = "sip.carrier.example"
 carrier_cidrs           = ["192.0.2.0/28"]
 telephony_instance_type = "c7g.large"
 telephony_bundle_key    = "telephony/0.1.0.tar.gz"

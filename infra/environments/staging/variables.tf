@@ -46,6 +46,16 @@ variable "carrier_cidrs" {
   type        = list(string)
 }
 
+variable "carrier_sip_host" {
+  description = "The carrier's SIP host, name or IPv4 (from the carrier; terraform.tfvars holds a placeholder)"
+  type        = string
+}
+
+variable "carrier_sip_port" {
+  type    = number
+  default = 5060
+}
+
 variable "telephony_instance_type" {
   type = string
 }

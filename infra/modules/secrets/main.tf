@@ -1,24 +1,29 @@
 # The secrets. Terraform creates them empty: values never pass through this
-# repository or the Terraform state. An operator puts the provider-issued ones
-# (SIP trunk, SMS provider) with `aws secretsmanager put-secret-value` (README,
-# "Rotate a secret"); the call-manager token is generated here by the rotation
-# function on its first rotation and every 90 days after.
+# repository or the Terraform state. An operator puts the provider-issued one
+# (SMS provider) with `aws secretsmanager put-secret-value` (README, "Rotate a
+# secret"); the call-manager token is generated here by the rotation function
+# on its first rotation and every 90 days after; the ARI credentials are
+# generated on the telephony host by infra/asterisk/install.sh on its first
+# run. (The SIP trunk needs no secret: the carrier authenticates the host by
+# its Elastic IP, and the trunk's host and addresses are Terraform settings.)
 
 data "aws_region" "current" {}
 data "aws_partition" "current" {}
 data "aws_caller_identity" "current" {}
 
-resource "aws_secretsmanager_secret" "sip_trunk" {
-  name        = "${var.name_prefix}sip-trunk"
-  description = "SIP trunk settings for the telephony host: {host, port, transport, username, password, caller_id} (IP-authenticated trunks leave username/password empty)"
+resource "aws_secretsmanager_secret" "asterisk_ari" {
+  name        = "${var.name_prefix}asterisk-ari"
+  description = "Asterisk REST Interface user of the telephony host: {username, password}. Generated on the host by install.sh on its first run; read by install.sh (ari.conf) and the asterisk-bridge. ARI listens on 127.0.0.1 only."
   kms_key_id  = var.kms_key_arn
-  # Issued by the carrier: rotated by hand, see the README runbook.
+  # Rotated by putting a new value and re-running install.sh (README runbook).
   recovery_window_in_days = 30
 }
 
+# The fields the HTTP SMS adapter reads (shared/aws/src/http_sms.rs,
+# HttpSmsCredentials); tests/offline/consistency.py keeps this list in step.
 resource "aws_secretsmanager_secret" "sms_provider" {
   name                    = "${var.name_prefix}sms-provider"
-  description             = "HTTP SMS provider credentials: {url, api_key, sender_id}"
+  description             = "HTTP SMS provider (Twilio Messages API) credentials: {account_sid, auth_token, from | messaging_service_sid, base_url (optional, default https://api.twilio.com)}"
   kms_key_id              = var.kms_key_arn
   recovery_window_in_days = 30
 }

@@ -1,5 +1,5 @@
-output "sip_trunk_secret_arn" {
-  value = aws_secretsmanager_secret.sip_trunk.arn
+output "ari_credentials_secret_arn" {
+  value = aws_secretsmanager_secret.asterisk_ari.arn
 }
 
 output "sms_provider_secret_arn" {

@@ -56,22 +56,25 @@ module "telephony_host" {
   source = "../telephony-host"
   count  = var.telephony_host ? 1 : 0
 
-  name_prefix             = local.name_prefix
-  table_prefix            = local.table_prefix
-  vpc_id                  = module.network.vpc_id
-  subnet_id               = module.network.public_subnet_ids[0]
-  carrier_cidrs           = var.carrier_cidrs
-  instance_type           = var.telephony_instance_type
-  termination_protection  = var.deletion_protection
-  kms_key_arn             = module.data.kms_key_arn
-  secret_arns             = [module.secrets.sip_trunk_secret_arn]
-  sip_trunk_secret_arn    = module.secrets.sip_trunk_secret_arn
-  audio_bucket_arn        = module.data.bucket_arns["audio"]
-  tts_cache_bucket_arn    = module.data.bucket_arns["tts-cache"]
-  artifacts_bucket_arn    = module.data.bucket_arns["artifacts"]
-  artifacts_bucket_name   = module.data.bucket_names["artifacts"]
-  telephony_bundle_key    = var.telephony_bundle_key
-  telephony_bundle_sha256 = var.telephony_bundle_sha256
+  name_prefix            = local.name_prefix
+  table_prefix           = local.table_prefix
+  vpc_id                 = module.network.vpc_id
+  subnet_id              = module.network.public_subnet_ids[0]
+  carrier_cidrs          = var.carrier_cidrs
+  instance_type          = var.telephony_instance_type
+  termination_protection = var.deletion_protection
+  kms_key_arn            = module.data.kms_key_arn
+  vpc_cidr               = var.vpc_cidr
+  trunk_host             = var.carrier_sip_host
+  trunk_port             = var.carrier_sip_port
+
+  ari_credentials_secret_arn = module.secrets.ari_credentials_secret_arn
+  audio_bucket_arn           = module.data.bucket_arns["audio"]
+  tts_cache_bucket_arn       = module.data.bucket_arns["tts-cache"]
+  artifacts_bucket_arn       = module.data.bucket_arns["artifacts"]
+  artifacts_bucket_name      = module.data.bucket_names["artifacts"]
+  telephony_bundle_key       = var.telephony_bundle_key
+  telephony_bundle_sha256    = var.telephony_bundle_sha256
 }
 
 module "monitoring" {

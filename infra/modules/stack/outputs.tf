@@ -23,8 +23,8 @@ output "cognito_hosted_ui_domain" {
   value = module.auth.hosted_ui_domain
 }
 
-output "sip_trunk_secret_arn" {
-  value = module.secrets.sip_trunk_secret_arn
+output "ari_credentials_secret_arn" {
+  value = module.secrets.ari_credentials_secret_arn
 }
 
 # The SAM stack's parameters (template.yaml) that come from here.

@@ -53,6 +53,17 @@ variable "carrier_cidrs" {
   default = []
 }
 
+variable "carrier_sip_host" {
+  description = "The carrier's SIP host (name or IPv4); required with telephony_host"
+  type        = string
+  default     = ""
+}
+
+variable "carrier_sip_port" {
+  type    = number
+  default = 5060
+}
+
 variable "telephony_instance_type" {
   type    = string
   default = "c7g.large"

@@ -2,9 +2,9 @@
 # Elastic IP (the address the SIP carrier allow-lists), SIP and RTP open only
 # to the carrier's networks, no SSH (Session Manager instead), IMDSv2 only,
 # an encrypted root volume, and an instance profile limited to the originate
-# queue, the event topics and what the bridge reads. Its user data installs
-# Asterisk and the bridge by running infra/asterisk/install.sh from the
-# telephony bundle (README, "Deploy").
+# queue, the event topics, its ARI credentials and what the bridge reads. Its
+# user data installs Asterisk and the bridge by running infra/asterisk/install.sh
+# from the telephony bundle (README, "Deploying a stage").
 #
 # The queue and topics belong to the SAM stack; their names are fixed by the
 # shared prefix, so this policy can name them before the stack exists.
@@ -149,10 +149,17 @@ data "aws_iam_policy_document" "host" {
     resources = values(local.event_topic_arns)
   }
 
+  # install.sh fills the empty secret Terraform made with a generated
+  # password on the first run (so no password is in the Terraform state);
+  # the bridge reads it at start.
   statement {
-    sid       = "TrunkAndAriCredentials"
-    actions   = ["secretsmanager:GetSecretValue"]
-    resources = var.secret_arns
+    sid = "AriCredentials"
+    actions = [
+      "secretsmanager:DescribeSecret",
+      "secretsmanager:GetSecretValue",
+      "secretsmanager:PutSecretValue",
+    ]
+    resources = [var.ari_credentials_secret_arn]
   }
 
   statement {
@@ -231,9 +238,14 @@ resource "aws_instance" "host" {
     call_events_topic_arn = local.event_topic_arns["call-events"]
     donation_events_topic = local.event_topic_arns["donation-events"]
     optout_events_topic   = local.event_topic_arns["optout-events"]
-    sip_trunk_secret_arn  = var.sip_trunk_secret_arn
     table_prefix          = var.table_prefix
-    max_channels          = var.max_channels
+    trunk_host            = var.trunk_host
+    trunk_port            = var.trunk_port
+    trunk_match           = join(",", var.carrier_cidrs)
+    local_net             = var.vpc_cidr
+    # The secret's ARN, not its name: the host reads it before any alias.
+    ari_credentials_secret_arn = var.ari_credentials_secret_arn
+    max_channels               = var.max_channels
   })
   # A new bundle is rolled out with Session Manager (README runbook), not by
   # replacing the host and its address.

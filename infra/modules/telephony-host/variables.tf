@@ -51,13 +51,35 @@ variable "kms_key_arn" {
   type = string
 }
 
-variable "secret_arns" {
-  description = "Secrets the bridge reads (SIP trunk)"
-  type        = list(string)
+variable "ari_credentials_secret_arn" {
+  description = "Secret of the ARI user {username, password}; install.sh fills it on the first run"
+  type        = string
 }
 
-variable "sip_trunk_secret_arn" {
-  type = string
+variable "vpc_cidr" {
+  description = "The VPC's CIDR (Asterisk's local_net: addresses not behind the NAT)"
+  type        = string
+}
+
+variable "trunk_host" {
+  description = "The carrier's SIP host (name or IPv4) the trunk sends calls to"
+  type        = string
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$", var.trunk_host))
+    error_message = "The carrier's SIP host name or IPv4 address."
+  }
+}
+
+variable "trunk_port" {
+  description = "The carrier's SIP port"
+  type        = number
+  default     = 5060
+
+  validation {
+    condition     = var.trunk_port >= 1 && var.trunk_port <= 65535 && floor(var.trunk_port) == var.trunk_port
+    error_message = "A port number."
+  }
 }
 
 variable "audio_bucket_arn" {

@@ -53,15 +53,12 @@ impl Role {
         }
     }
 
+    /// The role of a Cognito group name, matched exactly: only the three
+    /// names Terraform creates (infra/modules/auth). An alias such as `admin`
+    /// or `Administrators` would make an administrator the MFA trigger does
+    /// not know (it requires TOTP of the `administrator` group only).
     pub fn parse(s: &str) -> Option<Role> {
-        match s.trim().to_ascii_lowercase().replace('_', "-").as_str() {
-            "administrator" | "administrators" | "admin" | "admins" => Some(Role::Administrator),
-            "campaign-manager" | "campaign-managers" | "manager" | "managers" => {
-                Some(Role::CampaignManager)
-            }
-            "analyst" | "analysts" => Some(Role::Analyst),
-            _ => None,
-        }
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 
     /// This role's bit in an [`Allowed`] mask.
@@ -399,7 +396,36 @@ mod tests {
         );
         assert_eq!(role_from_groups(&json!("analyst")), Some(Role::Analyst));
         assert_eq!(role_from_groups(&json!("[guests]")), None);
+        assert_eq!(
+            role_from_groups(&json!("administrator,analyst")),
+            Some(Role::Administrator)
+        );
         assert_eq!(role_from_groups(&json!(null)), None);
+    }
+
+    #[test]
+    fn only_the_exact_group_names_carry_a_role() {
+        use serde_json::json;
+        // GIVEN groups that look like a role but are not the group Terraform
+        // creates (the MFA trigger requires TOTP of `administrator` only)
+        for near in [
+            "admin",
+            "admins",
+            "administrators",
+            "Administrator",
+            " administrator",
+            "campaign_manager",
+            "manager",
+            "analysts",
+        ] {
+            // THEN they carry no role at all
+            assert_eq!(Role::parse(near), None, "{near}");
+            assert_eq!(role_from_groups(&json!([near])), None, "{near}");
+        }
+        // AND each role is its own group name exactly
+        for role in Role::ALL {
+            assert_eq!(Role::parse(role.as_str()), Some(role));
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ use campaign_aws::{
 use campaign_core::clock::{ManualClock, SystemClock};
 use campaign_core::contracts::{self, BusObserver, Timeline};
 use campaign_core::messages::{HangUpCommand, Message, OriginateCommand};
-use campaign_core::ports::{BusEvent, ObjectStore, Secrets, Telephony};
+use campaign_core::ports::{BusEvent, ObjectStore, Secrets, SpeechSynthesizer, Telephony};
 use chrono::{DateTime, Duration, Utc};
 
 /// The emulator's clients, or `None` (with a note) when there is none.
@@ -510,8 +510,59 @@ async fn sms_gateway_contract() {
     contracts::sms_gateway(&sms, &ns).await;
 }
 
-/// Polly is not emulated: a mocked Polly client (fake PCM from the text)
-/// with the real S3 cache on the emulator.
+/// The Polly adapter through the emulator's SynthesizeSpeech (moto checks
+/// the request - output format, sample rate, voice, text length - and
+/// answers a few bytes of silence as PCM) with the S3 cache on the emulator.
+#[tokio::test]
+async fn speech_synthesizer_contract_on_the_emulators_polly() {
+    let Some(clients) = emulator("speech_synthesizer_contract_on_the_emulators_polly").await else {
+        return;
+    };
+    let ns = unique("polly");
+    let bucket = bucket(&clients, &ns).await;
+    let objects: Arc<dyn ObjectStore> = Arc::new(S3Objects::new(clients.s3.clone(), &bucket));
+    let tts = PollySynthesizer::new(
+        clients.polly.clone(),
+        objects.clone(),
+        format!("s3://{bucket}/"),
+        PollyVoice::default(),
+        Arc::new(Resilience::new(Arc::new(SystemClock))),
+    );
+    // GIVEN / WHEN the port's contract: new text, the same again, other text
+    contracts::speech_synthesizer(&tts, "Joanna", &ns).await;
+
+    // THEN a clip synthesized by Polly's API is stored as an 8 kHz mono
+    // 16-bit WAV around the PCM Polly answered
+    let clip = tts
+        .synthesize(&format!("Reference {ns}, once more."), "he-IL-standard")
+        .await
+        .expect("a non-Polly voice falls back to the default one");
+    assert!(!clip.cached);
+    let key = clip
+        .location
+        .strip_prefix(&format!("s3://{bucket}/"))
+        .expect("the clip is in the cache bucket");
+    let wav = objects
+        .get(key)
+        .await
+        .expect("read the clip")
+        .expect("the clip is stored");
+    assert_eq!(&wav[..4], b"RIFF");
+    assert_eq!(&wav[8..16], b"WAVEfmt ");
+    assert_eq!(u16::from_le_bytes([wav[22], wav[23]]), 1, "mono");
+    assert_eq!(
+        u32::from_le_bytes([wav[24], wav[25], wav[26], wav[27]]),
+        8_000,
+        "telephony's sample rate"
+    );
+    assert_eq!(u16::from_le_bytes([wav[34], wav[35]]), 16, "16-bit");
+    let data_len = u32::from_le_bytes([wav[40], wav[41], wav[42], wav[43]]) as usize;
+    assert!(data_len > 0, "Polly's audio is in the clip");
+    assert_eq!(wav.len(), 44 + data_len);
+}
+
+/// A mocked Polly client (fake PCM from the text, so the number of calls
+/// is counted) with the real S3 cache on the emulator.
 #[tokio::test]
 async fn speech_synthesizer_contract_with_mocked_polly() {
     let Some(clients) = emulator("speech_synthesizer_contract_with_mocked_polly").await else {

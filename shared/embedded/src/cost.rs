@@ -296,6 +296,8 @@ pub struct PriceTable {
     pub polly_standard_per_million_characters: f64,
     pub secrets_manager_per_secret_month: f64,
     pub cloudwatch_alarm_per_month: f64,
+    /// A customer managed KMS key, per month.
+    pub kms_key_per_month: f64,
     pub ec2: Ec2Prices,
     pub assumptions: Assumptions,
     /// What the infrastructure holds while no campaign runs.
@@ -348,6 +350,8 @@ pub struct Assumptions {
 pub struct IdleFootprint {
     pub secrets: u32,
     pub alarms: u32,
+    /// Customer managed KMS keys.
+    pub kms_keys: u32,
     pub dynamodb_gb: f64,
     pub s3_gb: f64,
     /// Queues polled by Lambda / Pipes even when empty.
@@ -585,6 +589,12 @@ impl PriceTable {
                 f64::from(i.alarms) * self.cloudwatch_alarm_per_month,
             ),
             line(
+                "KMS keys",
+                f64::from(i.kms_keys),
+                "keys",
+                f64::from(i.kms_keys) * self.kms_key_per_month,
+            ),
+            line(
                 "DynamoDB storage",
                 i.dynamodb_gb,
                 "GB-month",
@@ -702,6 +712,23 @@ mod tests {
         let mem = f64::from(t.memory_mb(Function::Dispatcher)) / 1024.0;
         let expected = (1000.0 + 1000.0 * t.assumptions.aws_request_latency_ms) / 1000.0 * mem;
         assert!((gb_s - expected).abs() < 1e-9, "{gb_s} vs {expected}");
+    }
+
+    #[test]
+    fn idle_cost_prices_every_kms_key_of_the_inventory() {
+        // GIVEN the bundled table (its counts are checked against infra/ by
+        // tests/offline/consistency.py)
+        let t = PriceTable::bundled().unwrap();
+        assert!(t.idle.kms_keys > 0, "Terraform creates KMS keys");
+        // WHEN the idle bill is made THEN each key costs the key price
+        let idle = t.idle_monthly();
+        let kms = idle
+            .lines
+            .iter()
+            .find(|l| l.item == "KMS keys")
+            .expect("a KMS line");
+        assert_eq!(kms.quantity, f64::from(t.idle.kms_keys));
+        assert!((kms.usd - f64::from(t.idle.kms_keys) * t.kms_key_per_month).abs() < 1e-9);
     }
 
     #[test]

@@ -379,7 +379,8 @@ fn a_tts_fallback_call_takes_a_slot_and_a_rate_token_and_waits_for_a_free_slot()
         let mut s = settings();
         s.pace.max_concurrent = 1;
         s.pace.calls_per_second = 1;
-        let c = started_campaign(&local, "tts-slot", "phone,first_name\n02-623-4567,Noa\n", s).await;
+        let c =
+            started_campaign(&local, "tts-slot", "phone,first_name\n02-623-4567,Noa\n", s).await;
         let task = first_enriched_task(&local, &c.id).await;
         assert_eq!(
             local.dial().run(&task, "delivery-1").await.unwrap(),
@@ -447,7 +448,13 @@ fn a_tts_fallback_outside_the_calling_window_waits_for_it_and_is_not_dropped() {
         // GIVEN a landline whose campaign call ended in the day (the window
         // is 08:00–22:00 Israel time)
         let local = Local::new(config(), monday_morning());
-        let c = started_campaign(&local, "tts-window", "phone,first_name\n02-623-4567,Noa\n", settings()).await;
+        let c = started_campaign(
+            &local,
+            "tts-window",
+            "phone,first_name\n02-623-4567,Noa\n",
+            settings(),
+        )
+        .await;
         let task = first_enriched_task(&local, &c.id).await;
         assert_eq!(
             local.dial().run(&task, "delivery-1").await.unwrap(),

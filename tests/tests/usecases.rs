@@ -196,9 +196,9 @@ fn a_duplicated_dial_task_originates_exactly_once() {
             .collect();
         // WHEN both deliveries are dialled (two workers racing), and a crashed
         // worker's retry dials once more
-        let first = local.dial().run(&tasks[0]).await.unwrap();
-        let second = local.dial().run(&tasks[1]).await.unwrap();
-        let third = local.dial().run(&tasks[0]).await.unwrap();
+        let first = local.dial().run(&tasks[0], "worker-1").await.unwrap();
+        let second = local.dial().run(&tasks[1], "worker-2").await.unwrap();
+        let third = local.dial().run(&tasks[0], "worker-1-retry").await.unwrap();
         // THEN exactly one call is placed
         assert_eq!(first, DialResult::Placed);
         assert_eq!(second, DialResult::Duplicate);
@@ -250,7 +250,7 @@ fn a_crash_between_slot_and_origination_is_retried_without_a_second_call() {
         );
         // WHEN the message is delivered again after its visibility timeout
         local.clock.advance(Duration::seconds(31));
-        let result = local.dial().run(&task).await.unwrap();
+        let result = local.dial().run(&task, "redelivery").await.unwrap();
         // THEN the call is placed, once
         assert_eq!(result, DialResult::Placed);
         assert_eq!(local.carrier.originations().len(), 1);
@@ -319,7 +319,11 @@ fn an_opt_out_takes_effect_at_once_in_every_running_campaign() {
             at: local.now(),
         };
         assert_eq!(
-            local.follow_up().run(&donation).await.unwrap(),
+            local
+                .follow_up()
+                .run(&donation, "delivery-1")
+                .await
+                .unwrap(),
             FollowUpOutcome::Blacklisted
         );
         assert!(local.sms.sent().is_empty());
@@ -395,7 +399,10 @@ fn an_sms_failure_falls_back_to_tts_and_an_unanswered_tts_call_is_recorded_as_fa
         )
         .await;
         let task = first_enriched_task(&local, &c.id).await;
-        assert_eq!(local.dial().run(&task).await.unwrap(), DialResult::Placed);
+        assert_eq!(
+            local.dial().run(&task, "delivery-1").await.unwrap(),
+            DialResult::Placed
+        );
         // WHEN the donation event is handled
         let donation = DonationEvent {
             version: MESSAGE_VERSION,
@@ -406,12 +413,20 @@ fn an_sms_failure_falls_back_to_tts_and_an_unanswered_tts_call_is_recorded_as_fa
             phone_number: task.phone_number.clone(),
             at: local.now(),
         };
-        let out = local.follow_up().run(&donation).await.unwrap();
+        let out = local
+            .follow_up()
+            .run(&donation, "delivery-1")
+            .await
+            .unwrap();
         // THEN the SMS was refused and a TTS call was placed instead
         assert_eq!(out, FollowUpOutcome::TtsCallPlaced);
         // AND a repeat of the event does nothing more
         assert_eq!(
-            local.follow_up().run(&donation).await.unwrap(),
+            local
+                .follow_up()
+                .run(&donation, "delivery-1")
+                .await
+                .unwrap(),
             FollowUpOutcome::Duplicate
         );
         let tts_id: CallId = tts_call_id(&task.call_id);

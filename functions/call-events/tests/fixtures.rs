@@ -58,7 +58,7 @@ async fn given(name: &str, local: &Local) {
         };
         local
             .follow_up()
-            .run(&event)
+            .run(&event, "delivery-1")
             .await
             .expect("tts call placed");
     }

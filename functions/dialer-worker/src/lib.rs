@@ -11,6 +11,8 @@
 //!   task has to wait, the rest of the batch is not tried and waits too (they
 //!   would meet the same limit, and trying them would spend rate tokens out of
 //!   order);
+//! - another delivery of the same attempt holds its claim (`InFlight`): only
+//!   that item is delivered again;
 //! - a dependency failed (transient or not);
 //! - the item is not a usable task: `rejected` by the enricher (malformed
 //!   body), a task without settings, or JSON that is not an item. These can
@@ -23,7 +25,7 @@
 //! invocation fails (`InvalidInput`) and Pipes retries the batch.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use aws_lambda_events::event::sqs::SqsBatchResponse;
 use campaign_aws::{AwsPorts, Topics};
@@ -133,12 +135,15 @@ pub async fn handler(
     event: LambdaEvent<Vec<Value>>,
 ) -> Result<SqsBatchResponse, FunctionError> {
     let span = lambda_kit::invocation_span(FUNCTION, &event.context);
-    dial_all(deps, config, event.payload).instrument(span).await
+    dial_all(deps, config, &event.context.request_id, event.payload)
+        .instrument(span)
+        .await
 }
 
 async fn dial_all(
     deps: &Deps,
     config: &Config,
+    request_id: &str,
     items: Vec<Value>,
 ) -> Result<SqsBatchResponse, FunctionError> {
     let mut named = Vec::with_capacity(items.len());
@@ -168,9 +173,16 @@ async fn dial_all(
         pace_changes: None,
     };
     let waiting = AtomicBool::new(false);
+    let next_item = AtomicUsize::new(0);
     // In order, one at a time: pacing is first come, first served.
     let summary = run_items(named, 1, |value| {
         let (dial, waiting) = (&dial, &waiting);
+        // Unique per delivery (the same message may come twice, even in one
+        // batch): this invocation and the item's place in it.
+        let delivery = format!(
+            "{request_id}/{}",
+            next_item.fetch_add(1, Ordering::Relaxed)
+        );
         async move {
             let item: PipeItem = serde_json::from_value(value)
                 .map_err(|e| FunctionError::invalid(format!("not a pipe item: {e}")))?;
@@ -183,9 +195,12 @@ async fn dial_all(
             if waiting.load(Ordering::Relaxed) {
                 return Ok(RecordResult::Retry("an earlier task of the batch is waiting".into()));
             }
-            let result = dial.run(&task).await?;
+            let result = dial.run(&task, &delivery).await?;
             tracing::info!(call_id = %task.call_id, campaign_id = %task.campaign_id, attempt = task.attempt, result = ?result, "dial");
             match result {
+                // Another delivery of this attempt is at work: only this
+                // item waits (the limits were not met).
+                DialResult::InFlight => Ok(RecordResult::Retry("InFlight".into())),
                 r if r.must_retry() => {
                     waiting.store(true, Ordering::Relaxed);
                     Ok(RecordResult::Retry(format!("{r:?}")))

@@ -8,12 +8,22 @@
 //! "TTS Fallback Delivered" / "TTS Fallback Failed". A number on the
 //! do-not-call list gets nothing.
 //!
+//! The SMS is claimed before it is sent, so a failure after the send never
+//! sends it twice (see `campaign_core::usecases::follow_up`). The TTS call
+//! passes the dialer's gate: the contact's calling window, a concurrency
+//! slot and a calls-per-second token of its campaign. One that cannot go
+//! now is handed back to this function's own queue (`FOLLOW_UP_QUEUE_URL`)
+//! as a new message delayed until the window opens (at most 15 minutes at a
+//! time) or a few seconds for a slot, and the record counts as done:
+//! waiting never uses up the queue's `maxReceiveCount`.
+//!
 //! Input: an SQS event. Output: `SqsBatchResponse` naming the records to
 //! deliver again: a provider or store that is down (the SMS gateway's
 //! idempotency key, the call id, keeps a retry from sending twice), or a
 //! malformed body (dead-letter queue after `maxReceiveCount`).
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use campaign_aws::http_sms::HttpSms;
@@ -23,13 +33,16 @@ use campaign_connect::ConnectConfig;
 use campaign_connect::carrier::{self, carrier_config};
 use campaign_core::clock::Clock;
 use campaign_core::messages::DonationEvent;
+use campaign_core::pacing::AdaptiveConfig;
 use campaign_core::ports::{
-    BlacklistStore, CallRecordStore, CampaignStore, ContactStore, Counters, SmsGateway,
-    SpeechSynthesizer, Telephony,
+    BlacklistStore, CallRecordStore, CampaignStore, ContactStore, Counters, FollowUpQueue,
+    SmsGateway, SpeechSynthesizer, Telephony,
 };
+use campaign_core::usecases::dial::DEFAULT_SLOT_LEASE_SECS;
 use campaign_core::usecases::follow_up::SendFollowUp;
+use chrono::Duration;
 use lambda_kit::FunctionError;
-use lambda_kit::config::{TelephonyConfig, env_lookup, optional, required, table_prefix};
+use lambda_kit::config::{TelephonyConfig, env_lookup, optional, parsed, required, table_prefix};
 use lambda_kit::sqs::{RecordResult, process_batch};
 use lambda_runtime::LambdaEvent;
 use tracing::Instrument;
@@ -47,6 +60,8 @@ pub const ENV_VARS: &[&str] = &[
     "POLLY_VOICE_ID",
     "POLLY_ENGINE",
     "TTS_CACHE_BUCKET",
+    "FOLLOW_UP_QUEUE_URL",
+    "SLOT_LEASE_SECS",
     "TELEPHONY_PROVIDER",
     "ORIGINATE_QUEUE_URL",
     "CONNECT_INSTANCE_ID",
@@ -88,6 +103,12 @@ pub struct Config {
     pub telephony: TelephonyConfig,
     /// The `CONNECT_*` settings when the provider is Connect.
     pub connect: Option<ConnectConfig>,
+    /// `FOLLOW_UP_QUEUE_URL` (required): this function's own queue, where an
+    /// event whose TTS call must wait is sent back with a delay.
+    pub follow_up_queue_url: String,
+    /// `SLOT_LEASE_SECS` (900): the TTS call's concurrency slot lease, as
+    /// the dialer-worker's.
+    pub slot_lease_secs: i64,
 }
 
 impl Config {
@@ -122,8 +143,16 @@ impl Config {
             )));
         }
         let (telephony, connect) = carrier_config(lookup)?;
+        let slot_lease_secs = parsed(lookup, "SLOT_LEASE_SECS", DEFAULT_SLOT_LEASE_SECS)?;
+        if slot_lease_secs < 60 {
+            return Err(FunctionError::Config(
+                "SLOT_LEASE_SECS must be at least 60".into(),
+            ));
+        }
         Ok(Self {
             table_prefix: table_prefix(lookup),
+            follow_up_queue_url: required(lookup, "FOLLOW_UP_QUEUE_URL")?,
+            slot_lease_secs,
             sms,
             voice: optional(lookup, "POLLY_VOICE_ID").unwrap_or_else(|| "Joanna".to_owned()),
             engine,
@@ -143,6 +172,7 @@ pub struct Deps {
     pub tts: Arc<dyn SpeechSynthesizer>,
     pub telephony: Arc<dyn Telephony>,
     pub counters: Arc<dyn Counters>,
+    pub follow_ups: Arc<dyn FollowUpQueue>,
     pub clock: Arc<dyn Clock>,
 }
 
@@ -187,6 +217,7 @@ pub async fn build_deps(config: &Config) -> anyhow::Result<Deps> {
         tts: Arc::new(tts),
         telephony,
         counters: aws.counters(),
+        follow_ups: aws.follow_up_queue(&config.follow_up_queue_url),
         clock: aws.clock.clone(),
     })
 }
@@ -197,6 +228,8 @@ pub async fn handler(
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, FunctionError> {
     let span = lambda_kit::invocation_span(FUNCTION, &event.context);
+    // The default thresholds, as the dialer-worker's.
+    let adaptive = AdaptiveConfig::default();
     let use_case = SendFollowUp {
         campaigns: &*deps.campaigns,
         contacts: &*deps.contacts,
@@ -206,12 +239,25 @@ pub async fn handler(
         tts: &*deps.tts,
         telephony: &*deps.telephony,
         counters: &*deps.counters,
+        follow_ups: &*deps.follow_ups,
         clock: &*deps.clock,
         voice: &config.voice,
+        slot_lease: Duration::seconds(config.slot_lease_secs),
+        adaptive: Some(&adaptive),
+        pace_changes: None,
     };
     let use_case = &use_case;
+    let request_id = event.context.request_id.clone();
+    let next_record = AtomicUsize::new(0);
+    let (request_id, next_record) = (&request_id, &next_record);
     process_batch::<DonationEvent, _, _>(event.payload, CONCURRENCY, |e| async move {
-        let outcome = use_case.run(&e).await?;
+        // Unique per delivery (the same message may come twice, even in
+        // one batch): this invocation and the record's place in it.
+        let delivery = format!(
+            "{request_id}/{}",
+            next_record.fetch_add(1, Ordering::Relaxed)
+        );
+        let outcome = use_case.run(&e, &delivery).await?;
         tracing::info!(event_id = %e.event_id, call_id = %e.call_id, outcome = ?outcome, "follow-up");
         Ok(RecordResult::Done)
     })

@@ -31,6 +31,7 @@ fn deps(local: &Local, sms: Arc<ConsoleSms>) -> Deps {
         tts: local.tts.clone(),
         telephony: local.carrier.clone(),
         counters: local.counters.clone(),
+        follow_ups: local.follow_ups.clone(),
         clock: local.clock.clone(),
     }
 }
@@ -150,12 +151,15 @@ fn config() -> Config {
             originate_queue_url: "https://sqs/originate".into(),
         },
         connect: None,
+        follow_up_queue_url: "https://sqs/follow-up".into(),
+        slot_lease_secs: 900,
     }
 }
 
-const MINIMAL: [(&str, &str); 2] = [
+const MINIMAL: [(&str, &str); 3] = [
     ("TTS_CACHE_BUCKET", "tts-cache"),
     ("ORIGINATE_QUEUE_URL", "https://sqs/originate"),
+    ("FOLLOW_UP_QUEUE_URL", "https://sqs/follow-up"),
 ];
 
 #[test]
@@ -165,6 +169,8 @@ fn config_defaults_and_reads_the_environment() {
     let mut all = asked;
     let values = [
         ("TTS_CACHE_BUCKET", "tts-cache"),
+        ("FOLLOW_UP_QUEUE_URL", "https://sqs/follow-up"),
+        ("SLOT_LEASE_SECS", "600"),
         ("POLLY_VOICE_ID", "Ruth"),
         ("POLLY_ENGINE", "Standard"),
         ("SMS_PROVIDER", "http"),
@@ -177,6 +183,7 @@ fn config_defaults_and_reads_the_environment() {
     let (c, asked) = names_read(&values, |l| Config::from_lookup(l));
     let c = c.expect("all set");
     assert_eq!(c.voice, "Ruth");
+    assert_eq!(c.slot_lease_secs, 600);
     assert_eq!(c.engine, "standard");
     assert_eq!(
         c.sms,
@@ -186,7 +193,12 @@ fn config_defaults_and_reads_the_environment() {
     );
     all.extend(asked);
     let (sender, asked) = names_read(
-        &[MINIMAL[0], MINIMAL[1], ("SMS_SENDER_ID", "Charity")],
+        &[
+            MINIMAL[0],
+            MINIMAL[1],
+            MINIMAL[2],
+            ("SMS_SENDER_ID", "Charity"),
+        ],
         |l| Config::from_lookup(l),
     );
     assert_eq!(
@@ -203,12 +215,21 @@ fn config_defaults_and_reads_the_environment() {
         ("SMS_PROVIDER", "pigeon"),
         ("POLLY_ENGINE", "loud"),
         ("TELEPHONY_PROVIDER", "pstn"),
+        ("SLOT_LEASE_SECS", "10"),
     ] {
-        let (c, _) = names_read(&[MINIMAL[0], MINIMAL[1], bad], |l| Config::from_lookup(l));
+        let (c, _) = names_read(&[MINIMAL[0], MINIMAL[1], MINIMAL[2], bad], |l| {
+            Config::from_lookup(l)
+        });
         assert_eq!(c.expect_err("bad").error_type(), "ConfigError", "{bad:?}");
     }
-    let (c, _) = names_read(&[("SMS_PROVIDER", "http"), MINIMAL[0], MINIMAL[1]], |l| {
-        Config::from_lookup(l)
-    });
+    let (c, _) = names_read(
+        &[("SMS_PROVIDER", "http"), MINIMAL[0], MINIMAL[1], MINIMAL[2]],
+        |l| Config::from_lookup(l),
+    );
     assert_eq!(c.expect_err("no secret").error_type(), "ConfigError");
+    let (c, _) = names_read(&[MINIMAL[0], MINIMAL[1]], |l| Config::from_lookup(l));
+    assert_eq!(
+        c.expect_err("no follow-up queue").error_type(),
+        "ConfigError"
+    );
 }

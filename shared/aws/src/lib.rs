@@ -67,6 +67,6 @@ pub use resilience::{CircuitBreaker, Resilience, RetryPolicy};
 pub use s3::S3Objects;
 pub use secrets::SecretsManagerSecrets;
 pub use sns::{SnsEventBus, SnsSms, Topics};
-pub use sqs::{SqsDialQueue, SqsDialQueueConsumer};
+pub use sqs::{SqsDialQueue, SqsDialQueueConsumer, SqsFollowUpQueue};
 pub use telephony::SqsOriginateQueue;
 pub use wiring::{AwsPorts, RandomIds};

@@ -10,14 +10,18 @@
 //!   `receive_count` is SQS's `ApproximateReceiveCount`. On AWS the Pipe
 //!   consumes the queue; this consumer serves the local runtime and tests.
 //!   SQS works in real time, so the `now` arguments are not used.
+//! - [`SqsFollowUpQueue`] hands a waiting donation event back to the
+//!   follow-up queue with a delay.
 
 use async_trait::async_trait;
 use aws_sdk_sqs::Client;
 use aws_sdk_sqs::types::{
     MessageSystemAttributeName, QueueAttributeName, SendMessageBatchRequestEntry,
 };
-use campaign_core::messages::DialTask;
-use campaign_core::ports::{DialQueue, DialQueueConsumer, PortError, PortResult, Received};
+use campaign_core::messages::{DialTask, DonationEvent};
+use campaign_core::ports::{
+    DialQueue, DialQueueConsumer, FollowUpQueue, PortError, PortResult, Received,
+};
 use chrono::{DateTime, Duration, Utc};
 
 use crate::error::port_err;
@@ -252,5 +256,58 @@ mod tests {
         assert_eq!(seconds(Duration::milliseconds(2001)), 3);
         assert_eq!(seconds(Duration::seconds(-5)), 0);
         assert_eq!(seconds(Duration::days(3)), 43_200);
+    }
+}
+
+/// SQS's longest message delay (15 minutes).
+pub const MAX_DELAY_SECS: i64 = 900;
+
+/// The follow-up queue's [`FollowUpQueue`]: a donation event that must wait
+/// is sent back to the queue (`sms-tts-fallback`'s own) as a new message
+/// with a delay of up to [`MAX_DELAY_SECS`]; one due later is handled, found
+/// still waiting, and sent back again. A new message, not a batch item
+/// failure: waiting must not use up the queue's `maxReceiveCount`.
+#[derive(Clone)]
+pub struct SqsFollowUpQueue {
+    client: Client,
+    queue_url: String,
+    clock: std::sync::Arc<dyn campaign_core::clock::Clock>,
+}
+
+impl SqsFollowUpQueue {
+    pub fn new(
+        client: Client,
+        queue_url: impl Into<String>,
+        clock: std::sync::Arc<dyn campaign_core::clock::Clock>,
+    ) -> Self {
+        Self {
+            client,
+            queue_url: queue_url.into(),
+            clock,
+        }
+    }
+}
+
+/// The delay for a message due at `at`, seen at `now`, within SQS's bounds.
+pub fn follow_up_delay(now: DateTime<Utc>, at: DateTime<Utc>) -> i32 {
+    let ms = (at - now).num_milliseconds().max(0);
+    i32::try_from(((ms + 999) / 1000).min(MAX_DELAY_SECS)).unwrap_or(0)
+}
+
+#[async_trait]
+impl FollowUpQueue for SqsFollowUpQueue {
+    async fn defer(&self, event: &DonationEvent, at: DateTime<Utc>) -> PortResult<()> {
+        const OP: &str = "follow_up_queue.defer";
+        let body = serde_json::to_string(event)
+            .map_err(|e| PortError::Invalid(format!("{OP}: cannot encode the event: {e}")))?;
+        self.client
+            .send_message()
+            .queue_url(&self.queue_url)
+            .message_body(body)
+            .delay_seconds(follow_up_delay(self.clock.now(), at))
+            .send()
+            .await
+            .map_err(port_err(OP))?;
+        Ok(())
     }
 }

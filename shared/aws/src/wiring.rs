@@ -109,6 +109,15 @@ impl AwsPorts {
         Arc::new(SqsDialQueue::new(self.clients.sqs.clone(), queue_url))
     }
 
+    /// The follow-up queue, for events whose TTS call must wait.
+    pub fn follow_up_queue(&self, queue_url: &str) -> Arc<crate::sqs::SqsFollowUpQueue> {
+        Arc::new(crate::sqs::SqsFollowUpQueue::new(
+            self.clients.sqs.clone(),
+            queue_url,
+            self.clock.clone(),
+        ))
+    }
+
     pub fn events(&self, topics: Topics) -> Arc<SnsEventBus> {
         Arc::new(SnsEventBus::new(self.clients.sns.clone(), topics))
     }

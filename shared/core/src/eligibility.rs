@@ -67,9 +67,16 @@ pub fn may_dial(
     if contact.next_attempt_at.is_some_and(|t| t > now) {
         return Err(SkipReason::NotDue);
     }
-    if !schedule.is_allowed(now, contact.timezone) {
+    if !in_calling_window(campaign, contact, now) {
         return Err(SkipReason::OutsideWindow);
     }
     debug_assert!(contact.status != ContactStatus::Blacklisted);
     Ok(())
+}
+
+/// Whether `campaign` may call `contact` at `now` by its bounds and calling
+/// windows, read in the contact's own zone: the window rule of every call,
+/// campaign call or follow-up TTS call.
+pub fn in_calling_window(campaign: &Campaign, contact: &Contact, now: DateTime<Utc>) -> bool {
+    campaign.settings.schedule.is_allowed(now, contact.timezone)
 }

@@ -278,6 +278,31 @@ pub trait Counters: Send + Sync {
     async fn mark_seen(&self, key: &str, now: DateTime<Utc>, ttl: Duration) -> PortResult<bool>;
     /// Whether `key` is remembered at `now`.
     async fn seen(&self, key: &str, now: DateTime<Utc>) -> PortResult<bool>;
+    /// Claims `key` for `owner` until `until` (a lease with an owner): taken
+    /// when nobody holds it at `now` (never claimed, released or expired),
+    /// renewed when `owner` already holds it; `false` (nothing changes) when
+    /// another owner holds it. One owner per delivery makes a concurrent
+    /// duplicate delivery lose the claim instead of sharing it.
+    async fn claim(
+        &self,
+        key: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> PortResult<bool>;
+    /// Ends `owner`'s claim on `key`; `false` (nothing changes) when `owner`
+    /// does not hold it, so a late caller never frees another owner's claim.
+    async fn release_claim(&self, key: &str, owner: &str) -> PortResult<bool>;
+}
+
+/// Donation events waiting to be handled again later (the follow-up's TTS
+/// call waits for its calling window, a concurrency slot or a rate token).
+/// On AWS: a new message on the follow-up queue with a delay (at most 15
+/// minutes; an event due later is found still waiting and deferred again).
+#[async_trait]
+pub trait FollowUpQueue: Send + Sync {
+    /// Delivers `event` to the follow-up consumer again at (or soon after) `at`.
+    async fn defer(&self, event: &DonationEvent, at: DateTime<Utc>) -> PortResult<()>;
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]

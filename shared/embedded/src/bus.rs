@@ -1,13 +1,15 @@
 //! The in-process event bus: [`MemoryBus`] implements [`EventBus`] with one
 //! FIFO per topic (`call-events`, `donation-events`, `optout-events`), like
 //! one subscriber queue per topic. Consumers pop or drain a topic; nothing
-//! is delivered twice.
+//! is delivered twice. [`MemoryFollowUps`] holds the follow-up queue's
+//! delayed messages.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
-use campaign_core::ports::{BusEvent, EventBus, PortResult};
+use campaign_core::messages::DonationEvent;
+use campaign_core::ports::{BusEvent, EventBus, FollowUpQueue, PortResult};
 
 /// The topics events are published to.
 pub const TOPICS: [&str; 3] = ["call-events", "donation-events", "optout-events"];
@@ -70,6 +72,60 @@ impl EventBus for MemoryBus {
         let topic = topics.entry(event.topic()).or_default();
         topic.pending.push_back(event.clone());
         topic.published += 1;
+        Ok(())
+    }
+}
+
+/// The follow-up queue's delayed messages: donation events handed back by
+/// the follow-up to be handled again at a later time (on AWS, a message
+/// sent to the follow-up queue with a delay). The local runtime puts each
+/// back on `donation-events` when it is due.
+#[derive(Debug, Default)]
+pub struct MemoryFollowUps {
+    waiting: Mutex<Vec<(chrono::DateTime<chrono::Utc>, DonationEvent)>>,
+}
+
+impl MemoryFollowUps {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Vec<(chrono::DateTime<chrono::Utc>, DonationEvent)>> {
+        self.waiting.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Takes the events due at `now`, earliest first.
+    pub fn take_due(&self, now: chrono::DateTime<chrono::Utc>) -> Vec<DonationEvent> {
+        let mut waiting = self.lock();
+        let (mut due, later): (Vec<_>, Vec<_>) = waiting.drain(..).partition(|(at, _)| *at <= now);
+        *waiting = later;
+        due.sort_by_key(|(at, _)| *at);
+        due.into_iter().map(|(_, e)| e).collect()
+    }
+
+    /// When the next one is due.
+    pub fn next_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        self.lock().iter().map(|(at, _)| *at).min()
+    }
+
+    /// How many are waiting.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+#[async_trait]
+impl FollowUpQueue for MemoryFollowUps {
+    async fn defer(
+        &self,
+        event: &DonationEvent,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> PortResult<()> {
+        self.lock().push((at, event.clone()));
         Ok(())
     }
 }

@@ -500,7 +500,8 @@ impl Telephony for SimulatedCarrier {
     }
 }
 
-/// Peak number of overlapping campaign calls per campaign, from the
+/// Peak number of overlapping calls per campaign, of every purpose
+/// (campaign and TTS follow-up calls share the campaign's slots), from the
 /// carrier's own view (origination to end).
 pub fn peak_concurrency(originations: &[Origination]) -> BTreeMap<String, u32> {
     peak_concurrency_of(originations.iter())
@@ -511,7 +512,7 @@ pub fn peak_concurrency_of<'a>(
     originations: impl Iterator<Item = &'a Origination>,
 ) -> BTreeMap<String, u32> {
     let mut edges: FxHashMap<&str, Vec<(DateTime<Utc>, i32)>> = FxHashMap::default();
-    for o in originations.filter(|o| o.purpose == CallPurpose::Campaign) {
+    for o in originations {
         let e = edges.entry(o.campaign.as_str()).or_default();
         e.push((o.at, 1));
         e.push((o.ends_at, -1));
@@ -532,7 +533,7 @@ pub fn peak_concurrency_of<'a>(
         .collect()
 }
 
-/// Peak originations in any one second per campaign.
+/// Peak originations (of every purpose) in any one second per campaign.
 pub fn peak_rate(originations: &[Origination]) -> BTreeMap<String, u32> {
     peak_rate_of(originations.iter())
 }
@@ -542,7 +543,7 @@ pub fn peak_rate_of<'a>(
     originations: impl Iterator<Item = &'a Origination>,
 ) -> BTreeMap<String, u32> {
     let mut per: FxHashMap<(&str, i64), u32> = FxHashMap::default();
-    for o in originations.filter(|o| o.purpose == CallPurpose::Campaign) {
+    for o in originations {
         *per.entry((o.campaign.as_str(), o.at.timestamp()))
             .or_default() += 1;
     }

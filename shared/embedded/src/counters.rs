@@ -27,6 +27,8 @@ struct Inner {
     counters: FxHashMap<String, i64>,
     /// key -> forgotten at.
     seen: FxHashMap<String, DateTime<Utc>>,
+    /// key -> (owner, lease end).
+    claims: FxHashMap<String, (String, DateTime<Utc>)>,
     marks_since_purge: u64,
 }
 
@@ -200,5 +202,45 @@ impl Counters for MemoryCounters {
 
     async fn seen(&self, key: &str, now: DateTime<Utc>) -> PortResult<bool> {
         Ok(self.lock().seen.get(key).is_some_and(|until| *until > now))
+    }
+
+    async fn claim(
+        &self,
+        key: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> PortResult<bool> {
+        let mut inner = self.lock();
+        if inner.claims.len() >= SEEN_PURGE_EVERY as usize {
+            inner.claims.retain(|_, (_, end)| *end > now);
+        }
+        match inner.claims.get_mut(key) {
+            Some((held_by, end)) if *end > now && *held_by != owner => Ok(false),
+            Some((held_by, end)) => {
+                owner.clone_into(held_by);
+                *end = until;
+                Ok(true)
+            }
+            None => {
+                inner
+                    .claims
+                    .insert(key.to_owned(), (owner.to_owned(), until));
+                Ok(true)
+            }
+        }
+    }
+
+    async fn release_claim(&self, key: &str, owner: &str) -> PortResult<bool> {
+        let mut inner = self.lock();
+        if inner
+            .claims
+            .get(key)
+            .is_some_and(|(held_by, _)| held_by == owner)
+        {
+            inner.claims.remove(key);
+            return Ok(true);
+        }
+        Ok(false)
     }
 }

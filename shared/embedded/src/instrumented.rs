@@ -16,16 +16,17 @@ use campaign_core::campaign::Campaign;
 use campaign_core::clock::Clock;
 use campaign_core::contact::{Contact, ContactStatus};
 use campaign_core::ids::{CallId, CampaignId, ContactId};
-use campaign_core::messages::{CallPurpose, DialTask, OriginateCommand};
+use campaign_core::messages::{CallPurpose, DialTask, DonationEvent, OriginateCommand};
 use campaign_core::phone::PhoneNumber;
 use campaign_core::ports::{
     AttemptState, AudioRef, AuditLog, AuditRecord, BlacklistStore, BusEvent, CallRecord,
     CallRecordStore, CampaignStore, ContactStore, Counters, DialQueue, DialQueueConsumer, EventBus,
-    ObjectStore, OriginateAck, Page, PageRequest, PortError, PortResult, Received, SmsError,
-    SmsGateway, SmsReceipt, SpeechSynthesizer, StatusCounts, Telephony, TelephonyError, TtsError,
+    FollowUpQueue, ObjectStore, OriginateAck, Page, PageRequest, PortError, PortResult, Received,
+    SmsError, SmsGateway, SmsReceipt, SpeechSynthesizer, StatusCounts, Telephony, TelephonyError,
+    TtsError,
 };
 
-use crate::bus::MemoryBus;
+use crate::bus::{MemoryBus, MemoryFollowUps};
 use crate::carrier::SimulatedCarrier;
 use crate::cost::{Table, Usage};
 use crate::counters::MemoryCounters;
@@ -41,6 +42,7 @@ pub struct Adapters {
     pub counters: Arc<MemoryCounters>,
     pub queue: Arc<MemoryQueue>,
     pub bus: Arc<MemoryBus>,
+    pub follow_ups: Arc<MemoryFollowUps>,
     pub carrier: Arc<SimulatedCarrier>,
     pub objects: Arc<dyn ObjectStore>,
     pub sms: Arc<ConsoleSms>,
@@ -331,9 +333,32 @@ impl Counters for Instrumented {
         self.read(Table::Counters, 1)?;
         self.a.counters.seen(key, now).await
     }
+    async fn claim(
+        &self,
+        key: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> PortResult<bool> {
+        self.write(Table::Counters, 1)?;
+        self.a.counters.claim(key, owner, now, until).await
+    }
+    async fn release_claim(&self, key: &str, owner: &str) -> PortResult<bool> {
+        self.write(Table::Counters, 1)?;
+        self.a.counters.release_claim(key, owner).await
+    }
 }
 
 // ---------------------------------------------------------------- messaging
+
+#[async_trait]
+impl FollowUpQueue for Instrumented {
+    /// One SQS `SendMessage` (with a delay) to the follow-up queue.
+    async fn defer(&self, event: &DonationEvent, at: DateTime<Utc>) -> PortResult<()> {
+        self.usage.add(&self.usage.sqs_other_requests, 1);
+        self.a.follow_ups.defer(event, at).await
+    }
+}
 
 #[async_trait]
 impl DialQueue for Instrumented {

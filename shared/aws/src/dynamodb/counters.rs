@@ -27,6 +27,12 @@
 //! `attribute_not_exists(pk) OR until <= :now`; reads compare `until` with
 //! `now` (TTL deletion is lazy, up to days late, so expiry is checked on
 //! read, never left to TTL).
+//!
+//! **Claims** (`pk = claim#<key>`, `sk = -`, `owner`, `until`): a put
+//! conditioned on `attribute_not_exists(pk) OR until <= :now OR owner =
+//! :owner` (free, expired, or the owner's own: renewed); released by a
+//! delete conditioned on `owner = :owner`, so nobody frees another owner's
+//! claim. TTL a day after the lease end.
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
@@ -472,6 +478,66 @@ impl Counters for DynamoCounters {
             .condition_expression("attribute_not_exists(pk) OR #until <= :now")
             .expression_attribute_names("#until", "until")
             .expression_attribute_values(":now", n(now.timestamp_millis()))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(true),
+            Err(e) => match classify(OP, e) {
+                AwsError::ConditionFailed { .. } => Ok(false),
+                other => Err(other.into()),
+            },
+        }
+    }
+
+    async fn claim(
+        &self,
+        key_name: &str,
+        owner: &str,
+        now: DateTime<Utc>,
+        until: DateTime<Utc>,
+    ) -> PortResult<bool> {
+        const OP: &str = "counters.claim";
+        let item = Item::from([
+            ("pk".to_owned(), s(format!("claim#{key_name}"))),
+            ("sk".to_owned(), s(SINGLE_SK)),
+            ("owner".to_owned(), s(owner)),
+            ("until".to_owned(), n(until.timestamp_millis())),
+            (
+                attr::EXPIRES_AT.to_owned(),
+                n(until.timestamp() + HOLDER_TTL_SECS),
+            ),
+        ]);
+        let r = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(pk) OR #until <= :now OR #owner = :owner")
+            .expression_attribute_names("#until", "until")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":now", n(now.timestamp_millis()))
+            .expression_attribute_values(":owner", s(owner))
+            .send()
+            .await;
+        match r {
+            Ok(_) => Ok(true),
+            Err(e) => match classify(OP, e) {
+                AwsError::ConditionFailed { .. } => Ok(false),
+                other => Err(other.into()),
+            },
+        }
+    }
+
+    async fn release_claim(&self, key_name: &str, owner: &str) -> PortResult<bool> {
+        const OP: &str = "counters.release_claim";
+        let r = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .set_key(Some(key(format!("claim#{key_name}"), SINGLE_SK)))
+            .condition_expression("#owner = :owner")
+            .expression_attribute_names("#owner", "owner")
+            .expression_attribute_values(":owner", s(owner))
             .send()
             .await;
         match r {

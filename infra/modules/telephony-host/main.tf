@@ -25,7 +25,20 @@ locals {
     for topic in ["call-events", "donation-events", "optout-events"] :
     topic => "${local.arn_prefix}:sns:${local.region}:${local.account_id}:${var.name_prefix}${topic}"
   }
-  counters_table_arn = "${local.arn_prefix}:dynamodb:${local.region}:${local.account_id}:table/${var.table_prefix}counters"
+  table_arn = {
+    for table in ["campaigns", "contacts", "blacklist", "counters"] :
+    table => "${local.arn_prefix}:dynamodb:${local.region}:${local.account_id}:table/${var.table_prefix}${table}"
+  }
+  counters_table_arn = local.table_arn["counters"]
+  # The bridge's items in the counters table, by partition key
+  # (shared/aws/src/dynamodb/counters.rs: `counter#`, `seen#`, `slots#`):
+  # its load reports, and the per-call claim and placed mark.
+  bridge_counter_keys = [
+    "counter#${var.health_key_prefix}*",
+    "seen#${var.health_key_prefix}*",
+    "slots#bridge-originate/*",
+    "seen#bridge-placed/*",
+  ]
 }
 
 data "aws_ssm_parameter" "ami" {
@@ -173,16 +186,37 @@ data "aws_iam_policy_document" "host" {
   }
 
   # The bridge reports its load where the dialer-worker's adaptive pacing
-  # reads it: items of the counters table under its own key prefix only.
+  # reads it, and claims each call id before it dials (exactly once across
+  # hosts): items of the counters table under those key prefixes only. The
+  # claim is a transaction (put, update, delete) and a query of its holders.
   statement {
-    sid       = "HostHealth"
-    actions   = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:GetItem"]
+    sid = "HostHealthAndCallClaims"
+    actions = [
+      "dynamodb:PutItem",
+      "dynamodb:UpdateItem",
+      "dynamodb:DeleteItem",
+      "dynamodb:GetItem",
+      "dynamodb:Query",
+    ]
     resources = [local.counters_table_arn]
     condition {
       test     = "ForAllValues:StringLike"
       variable = "dynamodb:LeadingKeys"
-      values   = ["${var.health_key_prefix}*"]
+      values   = local.bridge_counter_keys
     }
+  }
+
+  # The re-check before dialling (README, Telephony): the command's
+  # campaign, its contact and the do-not-call entry of its number. Reads
+  # only, by key.
+  statement {
+    sid     = "RecheckBeforeDialling"
+    actions = ["dynamodb:GetItem", "dynamodb:BatchGetItem"]
+    resources = [
+      local.table_arn["campaigns"],
+      local.table_arn["contacts"],
+      local.table_arn["blacklist"],
+    ]
   }
 
   statement {

@@ -114,9 +114,9 @@ variable "telephony_bundle_sha256" {
 }
 
 variable "health_key_prefix" {
-  description = "Key prefix of the host's load items in the counters table"
+  description = "Key prefix of the host's load items in the counters table (campaign_core::host_health)"
   type        = string
-  default     = "telephony-health#"
+  default     = "telephony-health/"
 }
 
 variable "max_channels" {

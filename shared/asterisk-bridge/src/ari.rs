@@ -35,9 +35,14 @@ pub enum AriError {
     /// 400 / 422 / other 4xx: the request itself is wrong.
     #[error("rejected ({status}): {message}")]
     Rejected { status: u16, message: String },
-    /// Connection refused, time-out, 5xx: Asterisk is down or busy.
+    /// No connection, or a 5xx: Asterisk is down or busy, and the request
+    /// was certainly not carried out.
     #[error("ARI unavailable: {0}")]
     Unavailable(String),
+    /// The request was sent but no answer came (timed out, or the
+    /// connection broke): Asterisk may or may not have carried it out.
+    #[error("ARI result unknown: {0}")]
+    Indeterminate(String),
 }
 
 /// Where ARI is and how to log in.
@@ -142,6 +147,12 @@ impl AriClient {
         }
     }
 
+    /// The same client with another time limit per request (tests).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
     pub fn endpoint(&self) -> &AriEndpoint {
         &self.endpoint
     }
@@ -174,15 +185,23 @@ impl AriClient {
             message: e.to_string(),
         })?;
         let what = format!("{method} {path_and_query}");
+        // Only a failed connection proves the request never reached
+        // Asterisk; a time-out or a broken connection leaves it unknown.
         let res = tokio::time::timeout(self.timeout, self.http.request(req))
             .await
-            .map_err(|_| AriError::Unavailable(format!("{what}: timed out")))?
-            .map_err(|e| AriError::Unavailable(format!("{what}: {e}")))?;
+            .map_err(|_| AriError::Indeterminate(format!("{what}: timed out")))?
+            .map_err(|e| {
+                if e.is_connect() {
+                    AriError::Unavailable(format!("{what}: {e}"))
+                } else {
+                    AriError::Indeterminate(format!("{what}: {e}"))
+                }
+            })?;
         let status = res.status();
         let body = tokio::time::timeout(self.timeout, res.into_body().collect())
             .await
-            .map_err(|_| AriError::Unavailable(format!("{what}: body timed out")))?
-            .map_err(|e| AriError::Unavailable(format!("{what}: {e}")))?
+            .map_err(|_| AriError::Indeterminate(format!("{what}: body timed out")))?
+            .map_err(|e| AriError::Indeterminate(format!("{what}: {e}")))?
             .to_bytes();
         let text = String::from_utf8_lossy(&body).into_owned();
         match status {

@@ -11,8 +11,23 @@
 //!   (kept `claim_ttl_secs`). Across hosts (SQS may deliver a command twice, to two hosts), a
 //!   claim is taken first: a `Counters` slot of limit 1 in scope
 //!   `bridge-originate/<call id>`, held by this host (renewable by it, so
-//!   its own redelivery after a transient failure goes on; released when
-//!   Asterisk could not be reached, so another host may try).
+//!   its own redelivery after a transient failure goes on; released only
+//!   when Asterisk certainly placed nothing: it could not be reached or
+//!   answered with a server error, so another host may try). An originate
+//!   whose result is unknown (the request timed out or the connection broke
+//!   after it was sent) counts as placed: the claim is kept, the call is
+//!   marked placed and its actor runs, so the call settles through its ARI
+//!   events, or through the actor's channel check (a channel Asterisk never
+//!   made ends the call as failed), never by a second dial.
+//! - **Re-checked before dialling.** A command may have waited in the queue
+//!   (a backlog, a replay from the dead-letter queue). Once the claim is
+//!   taken, the core's [`RecheckOriginate`] asks whether it is past its
+//!   not-after time, the number listed, the campaign not active or ended, or
+//!   the contact outside its calling window. A refused command is not
+//!   dialled: its `Ended` event (outcome `blacklisted` or `not_placed`) is
+//!   published so the contact is settled, not left in progress, the call is
+//!   marked placed (its call id is never dialled later), and the message is
+//!   deleted.
 //! - **Order per call.** Each channel has a mailbox; the actor handles its
 //!   inputs one by one (ARI events, input timers, reconciliation), so the
 //!   published events of one call keep their order, and calls run in
@@ -40,8 +55,13 @@ use campaign_core::call_session::{CallSession, Step};
 use campaign_core::clock::Clock;
 use campaign_core::ids::CallId;
 use campaign_core::ivr::IvrCommand;
+use campaign_core::messages::{CallEvent, CallEventKind, MESSAGE_VERSION};
 use campaign_core::messages::{CallPurpose, OriginateCommand};
-use campaign_core::ports::{BusEvent, Counters, EventBus, OriginateAck, Telephony, TelephonyError};
+use campaign_core::ports::{
+    BlacklistStore, BusEvent, CampaignStore, ContactStore, Counters, EventBus, OriginateAck,
+    PortError, Telephony, TelephonyError,
+};
+use campaign_core::usecases::recheck::{RecheckOriginate, Refusal};
 use serde_json::Value;
 use tokio::sync::{Notify, mpsc, watch};
 
@@ -120,8 +140,17 @@ enum Input {
     Reconcile,
 }
 
+/// What the re-check before dialling reads (the stores the enricher reads).
+#[derive(Clone)]
+pub struct RecheckStores {
+    pub campaigns: Arc<dyn CampaignStore>,
+    pub contacts: Arc<dyn ContactStore>,
+    pub blacklist: Arc<dyn BlacklistStore>,
+}
+
 struct Shared {
     settings: BridgeSettings,
+    stores: RecheckStores,
     ari: AriClient,
     bus: Arc<dyn EventBus>,
     counters: Arc<dyn Counters>,
@@ -142,6 +171,7 @@ pub struct Bridge {
 }
 
 impl Bridge {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         settings: BridgeSettings,
         ari: AriClient,
@@ -149,11 +179,13 @@ impl Bridge {
         counters: Arc<dyn Counters>,
         clock: Arc<dyn Clock>,
         media: Arc<dyn MediaResolver>,
+        stores: RecheckStores,
     ) -> Self {
         let (connected, _) = watch::channel(false);
         Self {
             shared: Arc::new(Shared {
                 settings,
+                stores,
                 ari,
                 bus,
                 counters,
@@ -319,6 +351,24 @@ impl Bridge {
             tracing::info!(call_id = %command.call_id, "another host has this call: not dialled");
             return Ok(duplicate);
         }
+        // Under the claim, so a redelivery on another host cannot refuse a
+        // call this host is dialling (and report it over) or the reverse.
+        let recheck = RecheckOriginate {
+            campaigns: &*s.stores.campaigns,
+            contacts: &*s.stores.contacts,
+            blacklist: &*s.stores.blacklist,
+            clock: &*s.clock,
+        }
+        .run(command)
+        .await;
+        match recheck {
+            Ok(Ok(())) => {}
+            Ok(Err(refusal)) => return self.refuse(command, refusal).await,
+            Err(e) => {
+                let _ = s.counters.release_slot(&scope, &s.settings.host_id).await;
+                return Err(TelephonyError::Unavailable(format!("re-check: {e}")));
+            }
+        }
         // Register the mailbox before asking ARI: events can come before
         // the response does.
         let (tx, rx) = mpsc::unbounded_channel();
@@ -330,59 +380,128 @@ impl Bridge {
             calls.insert(channel.clone(), tx.clone());
         }
         let request = self.originate_request(command, &channel);
-        match s.ari.originate(&request).await {
-            Ok(_) => {
-                s.originated.fetch_add(1, Ordering::SeqCst);
-                if let Err(e) = s
-                    .counters
-                    .mark_seen(
-                        &placed,
-                        now,
-                        chrono::Duration::seconds(s.settings.claim_ttl_secs),
-                    )
-                    .await
-                {
-                    // The claim still stops other hosts; only this host's
-                    // redelivery after the call ends could dial again.
-                    tracing::warn!(call_id = %command.call_id, error = %e, "could not mark the call placed");
-                }
-                if s.settings.amd_context.is_some()
-                    && let Err(e) = s.ari.subscribe_channel(&s.settings.app, &channel).await
-                {
-                    tracing::warn!(channel, error = %e, "could not subscribe to the AMD channel");
-                }
-                let actor = Actor::new(self.clone(), channel.clone(), command.clone(), tx.clone());
-                tokio::spawn(actor.run(rx));
-                let _ = tx.send(Input::Originated);
-                Ok(OriginateAck {
-                    carrier_call_id: channel,
-                    duplicate: false,
-                })
+        let result = s.ari.originate(&request).await;
+        let placed = match &result {
+            Ok(_) => true,
+            Err(AriError::Indeterminate(m)) => {
+                // Asterisk may have made the channel: keep the claim, mark
+                // the call placed and let its actor hear its events (or
+                // find, at its channel check, that there is no channel).
+                tracing::warn!(call_id = %command.call_id, reason = %m, "originate result unknown: counted as placed, never dialled again");
+                true
             }
-            Err(e) => {
-                self.forget(&channel);
-                match e {
-                    AriError::Conflict(_) => {
-                        // Asterisk has this channel: placed before (by a
-                        // run of this bridge that has since restarted).
-                        Ok(duplicate)
-                    }
-                    AriError::Unavailable(m) => {
-                        let _ = s.counters.release_slot(&scope, &s.settings.host_id).await;
-                        Err(TelephonyError::Unavailable(m))
-                    }
-                    AriError::NotFound(m) | AriError::Rejected { message: m, .. } => {
-                        // The call cannot be placed: report its end so the
-                        // slot is freed and the retry rules decide.
-                        let mut session = CallSession::new(command.clone());
-                        if let Some(end) = session.ended(None, s.clock.now()) {
-                            self.publish(&end).await;
-                        }
-                        Err(TelephonyError::Rejected(m))
-                    }
+            Err(_) => false,
+        };
+        if placed {
+            s.originated.fetch_add(1, Ordering::SeqCst);
+            self.mark_placed(command, now).await;
+            if s.settings.amd_context.is_some()
+                && let Err(e) = s.ari.subscribe_channel(&s.settings.app, &channel).await
+            {
+                tracing::warn!(channel, error = %e, "could not subscribe to the AMD channel");
+            }
+            let actor = Actor::new(self.clone(), channel.clone(), command.clone(), tx.clone());
+            tokio::spawn(actor.run(rx));
+            let _ = tx.send(Input::Originated);
+            return Ok(OriginateAck {
+                carrier_call_id: channel,
+                duplicate: false,
+            });
+        }
+        self.forget(&channel);
+        match result {
+            Ok(_) | Err(AriError::Indeterminate(_)) => Ok(duplicate), // placed: returned above
+            Err(AriError::Conflict(_)) => {
+                // Asterisk has this channel: placed before (by a run of
+                // this bridge that has since restarted).
+                Ok(duplicate)
+            }
+            Err(AriError::Unavailable(m)) => {
+                // Certainly not placed (no connection, or a server error):
+                // another host may try.
+                let _ = s.counters.release_slot(&scope, &s.settings.host_id).await;
+                Err(TelephonyError::Unavailable(m))
+            }
+            Err(AriError::NotFound(m) | AriError::Rejected { message: m, .. }) => {
+                // The call cannot be placed: report its end so the slot is
+                // freed and the retry rules decide.
+                let mut session = CallSession::new(command.clone());
+                if let Some(end) = session.ended(None, s.clock.now()) {
+                    self.publish(&end).await;
                 }
+                Err(TelephonyError::Rejected(m))
             }
         }
+    }
+
+    /// Remembers that this call id was placed (or may have been), so no
+    /// host dials it again.
+    async fn mark_placed(&self, command: &OriginateCommand, now: chrono::DateTime<chrono::Utc>) {
+        let s = &self.shared;
+        if let Err(e) = s
+            .counters
+            .mark_seen(
+                &placed_key(&command.call_id),
+                now,
+                chrono::Duration::seconds(s.settings.claim_ttl_secs),
+            )
+            .await
+        {
+            // The claim still stops other hosts; only this host's
+            // redelivery after the call ends could dial again.
+            tracing::warn!(call_id = %command.call_id, error = %e, "could not mark the call placed");
+        }
+    }
+
+    /// A command the re-check refused: reported as the call's end (so the
+    /// contact is settled), its call id closed for good, nothing dialled.
+    async fn refuse(
+        &self,
+        command: &OriginateCommand,
+        refusal: Refusal,
+    ) -> Result<OriginateAck, TelephonyError> {
+        let now = self.shared.clock.now();
+        let outcome = refusal.outcome();
+        tracing::warn!(
+            call_id = %command.call_id,
+            campaign_id = %command.campaign_id,
+            %refusal,
+            %outcome,
+            "originate command refused: not dialled"
+        );
+        let end = CallEvent {
+            version: MESSAGE_VERSION,
+            // One end per call id: a repeated refusal is de-duplicated.
+            event_id: format!("{}-refused", command.call_id),
+            call_id: command.call_id.clone(),
+            campaign_id: command.campaign_id.clone(),
+            contact_id: command.contact_id.clone(),
+            phone_number: command.phone_number.clone(),
+            purpose: command.purpose,
+            at: now,
+            kind: CallEventKind::Ended {
+                outcome,
+                hangup_cause: None,
+                duration_secs: 0,
+            },
+        };
+        if let Err(e) = try_publish(&*self.shared.bus, &BusEvent::Call(end)).await {
+            // Not reported: give the command back to the queue (the claim
+            // too), so the refusal is made and reported again.
+            let s = &self.shared;
+            let _ = s
+                .counters
+                .release_slot(&claim_scope(&command.call_id), &s.settings.host_id)
+                .await;
+            return Err(TelephonyError::Unavailable(format!(
+                "refusal not published: {e}"
+            )));
+        }
+        // Closed for good: a redelivery is a duplicate, never dialled.
+        self.mark_placed(command, now).await;
+        Err(TelephonyError::Rejected(format!(
+            "refused before dialling: {refusal}"
+        )))
     }
 
     fn originate_request(&self, command: &OriginateCommand, channel: &str) -> Originate {
@@ -436,19 +555,25 @@ impl Bridge {
 }
 
 async fn publish(bus: &dyn EventBus, event: &BusEvent) {
+    if let Err(e) = try_publish(bus, event).await {
+        tracing::error!(error = %e, topic = event.topic(), "event could not be published");
+    }
+}
+
+/// Publishes with a few retries on transient errors.
+async fn try_publish(bus: &dyn EventBus, event: &BusEvent) -> Result<(), PortError> {
     let mut delay = Duration::from_millis(100);
-    for attempt in 1..=4 {
+    let mut attempt = 1;
+    loop {
         match bus.publish(event).await {
-            Ok(()) => return,
+            Ok(()) => return Ok(()),
             Err(e) if e.is_transient() && attempt < 4 => {
                 tracing::warn!(error = %e, attempt, "publish failed; retrying");
                 tokio::time::sleep(delay).await;
                 delay *= 2;
+                attempt += 1;
             }
-            Err(e) => {
-                tracing::error!(error = %e, topic = event.topic(), "event could not be published");
-                return;
-            }
+            Err(e) => return Err(e),
         }
     }
 }
@@ -472,7 +597,10 @@ impl Telephony for Bridge {
             .hang_up(&channel)
             .await
             .map_err(|e| match e {
-                AriError::Unavailable(m) => TelephonyError::Unavailable(m),
+                // Hanging up again is harmless: try again later.
+                AriError::Unavailable(m) | AriError::Indeterminate(m) => {
+                    TelephonyError::Unavailable(m)
+                }
                 other => TelephonyError::Rejected(other.to_string()),
             })
     }

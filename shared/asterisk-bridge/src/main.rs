@@ -9,12 +9,14 @@ use std::time::Duration;
 
 use anyhow::Context;
 use asterisk_bridge::ari::{AriClient, AriEndpoint};
+use asterisk_bridge::bridge::RecheckStores;
 use asterisk_bridge::config::Config;
 use asterisk_bridge::media::S3Media;
 use asterisk_bridge::stream::Backoff;
 use asterisk_bridge::{Bridge, health, queue, stream};
 use campaign_aws::{
-    Clients, DynamoCounters, S3Objects, SecretsManagerSecrets, SnsEventBus, TableNames, Topics,
+    Clients, DynamoBlacklistStore, DynamoCampaignStore, DynamoContactStore, DynamoCounters,
+    S3Objects, SecretsManagerSecrets, SnsEventBus, TableNames, Topics,
 };
 use campaign_core::clock::{Clock, SystemClock};
 use campaign_core::ports::{ObjectStore, Secrets};
@@ -58,10 +60,27 @@ async fn main() -> anyhow::Result<()> {
             optout_events: config.optout_events_topic.clone(),
         },
     ));
+    let tables = TableNames::with_prefix(&config.table_prefix);
     let counters = Arc::new(DynamoCounters::new(
         clients.dynamodb.clone(),
-        TableNames::with_prefix(&config.table_prefix).counters,
+        tables.counters.clone(),
     ));
+    // Read only: the re-check before dialling (README, "Asterisk bridge").
+    let stores = RecheckStores {
+        campaigns: Arc::new(DynamoCampaignStore::new(
+            clients.dynamodb.clone(),
+            &tables.campaigns,
+        )),
+        contacts: Arc::new(DynamoContactStore::new(
+            clients.dynamodb.clone(),
+            &tables.contacts,
+            &tables.counters,
+        )),
+        blacklist: Arc::new(DynamoBlacklistStore::new(
+            clients.dynamodb.clone(),
+            &tables.blacklist,
+        )),
+    };
     let s3 = clients.s3.clone();
     let media = Arc::new(S3Media::new(Arc::new(move |bucket: &str| {
         Arc::new(S3Objects::new(s3.clone(), bucket)) as Arc<dyn ObjectStore>
@@ -73,6 +92,7 @@ async fn main() -> anyhow::Result<()> {
         counters.clone(),
         clock.clone(),
         media,
+        stores,
     );
 
     let (stop_tx, stop) = watch::channel(false);

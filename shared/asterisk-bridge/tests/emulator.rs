@@ -21,6 +21,7 @@ use campaign_core::phone::PhoneNumber;
 use campaign_embedded::bus::MemoryBus;
 use campaign_embedded::counters::MemoryCounters;
 use support::double::{AriDouble, PASSWORD, USER};
+use support::stores::{seeded_store, stores};
 use tokio::sync::watch;
 
 #[tokio::test]
@@ -56,6 +57,7 @@ async fn a_queued_command_is_dialled_and_deleted_and_a_bad_one_is_left() {
         Arc::new(MemoryCounters::new()),
         Arc::new(SystemClock),
         Arc::new(PlainMedia),
+        stores(&seeded_store("camp-sqs", &["k-sqs"]).await),
     );
     let (stop_tx, stop) = watch::channel(false);
     tokio::spawn(stream::run(
@@ -77,6 +79,7 @@ async fn a_queued_command_is_dialled_and_deleted_and_a_bad_one_is_left() {
         ring_timeout_secs: 30,
         audio: Some("sound:hello".into()),
         ivr: None,
+        not_after: None,
     };
     let attr = |v: &str| {
         MessageAttributeValue::builder()

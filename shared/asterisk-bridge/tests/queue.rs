@@ -24,6 +24,7 @@ fn originate() -> OriginateCommand {
         ring_timeout_secs: 30,
         audio: Some("sound:hello".into()),
         ivr: None,
+        not_after: None,
     }
 }
 

@@ -12,6 +12,8 @@ use asterisk_bridge::ari::{AriClient, AriEndpoint};
 use asterisk_bridge::media::PlainMedia;
 use asterisk_bridge::stream::{self, Backoff};
 use asterisk_bridge::{Bridge, BridgeSettings, channel_id_for};
+use campaign_core::blacklist::{BlacklistEntry, BlacklistSource};
+use campaign_core::campaign::CampaignStatus;
 use campaign_core::clock::SystemClock;
 use campaign_core::ids::{CallId, CampaignId, ContactId};
 use campaign_core::ivr::flow::{
@@ -23,10 +25,14 @@ use campaign_core::messages::{
 };
 use campaign_core::outcome::CallOutcome;
 use campaign_core::phone::PhoneNumber;
-use campaign_core::ports::{BusEvent, Telephony, TelephonyError};
+use campaign_core::ports::{
+    BlacklistStore, BusEvent, CampaignStore, Counters, Telephony, TelephonyError,
+};
 use campaign_embedded::bus::MemoryBus;
 use campaign_embedded::counters::MemoryCounters;
+use campaign_embedded::store::MemoryStore;
 use support::double::{AriDouble, PASSWORD, USER};
+use support::stores::{seeded_store, stores};
 use tokio::sync::watch;
 
 const APP: &str = "voice-campaign";
@@ -37,8 +43,32 @@ struct Harness {
     bridge: Bridge,
     bus: Arc<MemoryBus>,
     counters: Arc<MemoryCounters>,
+    store: Arc<MemoryStore>,
     _stop: watch::Sender<bool>,
 }
+
+const CAMPAIGN: &str = "camp-1";
+/// The contacts the scenarios call (the re-check reads each one).
+const CONTACTS: &[&str] = &[
+    "k-0",
+    "k-1",
+    "k-7",
+    "k-9",
+    "k-a",
+    "k-b",
+    "k-amd",
+    "k-dup",
+    "k-gone",
+    "k-hup",
+    "k-ws",
+    "k-late",
+    "k-listed",
+    "k-paused",
+    "k-slow",
+    "k-cause-1",
+    "k-cause-17",
+    "k-cause-19",
+];
 
 fn client(ari: &AriDouble) -> AriClient {
     AriClient::new(AriEndpoint {
@@ -53,14 +83,26 @@ fn bridge_on(
     settings: BridgeSettings,
     bus: Arc<MemoryBus>,
     counters: Arc<MemoryCounters>,
+    store: &Arc<MemoryStore>,
+) -> (Bridge, watch::Sender<bool>) {
+    bridge_with(client(ari), settings, bus, counters, store)
+}
+
+fn bridge_with(
+    ari: AriClient,
+    settings: BridgeSettings,
+    bus: Arc<MemoryBus>,
+    counters: Arc<MemoryCounters>,
+    store: &Arc<MemoryStore>,
 ) -> (Bridge, watch::Sender<bool>) {
     let bridge = Bridge::new(
         settings,
-        client(ari),
+        ari,
         bus,
         counters,
         Arc::new(SystemClock),
         Arc::new(PlainMedia),
+        stores(store),
     );
     let (stop_tx, stop) = watch::channel(false);
     let backoff = Backoff {
@@ -86,7 +128,8 @@ async fn harness_with(settings: BridgeSettings) -> Harness {
     let ari = AriDouble::start(APP).await;
     let bus = Arc::new(MemoryBus::new());
     let counters = Arc::new(MemoryCounters::new());
-    let (bridge, stop) = bridge_on(&ari, settings, bus.clone(), counters.clone());
+    let store = seeded_store(CAMPAIGN, CONTACTS).await;
+    let (bridge, stop) = bridge_on(&ari, settings, bus.clone(), counters.clone(), &store);
     assert!(
         bridge.wait_connected(Duration::from_secs(5)).await,
         "the bridge connects its event stream"
@@ -96,6 +139,7 @@ async fn harness_with(settings: BridgeSettings) -> Harness {
         bridge,
         bus,
         counters,
+        store,
         _stop: stop,
     }
 }
@@ -120,7 +164,7 @@ fn command(contact: &str) -> OriginateCommand {
     OriginateCommand {
         version: MESSAGE_VERSION,
         call_id: CallId::for_attempt(&contact_id, 1),
-        campaign_id: CampaignId::new("camp-1"),
+        campaign_id: CampaignId::new(CAMPAIGN),
         contact_id,
         phone_number: PhoneNumber::from_e164("+972501234567").expect("e164"),
         purpose: CallPurpose::Campaign,
@@ -128,6 +172,7 @@ fn command(contact: &str) -> OriginateCommand {
         ring_timeout_secs: 30,
         audio: Some(MESSAGE.into()),
         ivr: Some(flow()),
+        not_after: None,
     }
 }
 
@@ -472,6 +517,7 @@ async fn given_a_duplicate_originate_command_then_nothing_is_dialled_twice() {
         },
         h.bus.clone(),
         h.counters.clone(),
+        &h.store,
     );
     assert!(other.wait_connected(Duration::from_secs(5)).await);
     assert!(other.originate(&cmd).await.expect("ack").duplicate);
@@ -618,4 +664,237 @@ async fn the_double_refuses_requests_and_events_outside_the_description() {
         }))
         .is_err()
     );
+}
+
+// ------------------------------------------- re-check before dialling (issue 13, item 1)
+
+impl Harness {
+    /// The call events published for `call` so far.
+    fn call_events(&self, call: &CallId) -> Vec<CallEvent> {
+        self.bus
+            .drain("call-events")
+            .into_iter()
+            .filter_map(|e| match e {
+                BusEvent::Call(c) if &c.call_id == call => Some(c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Originates a command the re-check must refuse; returns its one
+    /// published event, after checking nothing was dialled and that a
+    /// redelivery is a duplicate (deleted, nothing published, nothing dialled).
+    async fn refused(&self, cmd: &OriginateCommand) -> CallEvent {
+        let result = self.bridge.originate(cmd).await;
+        assert!(
+            matches!(result, Err(TelephonyError::Rejected(_))),
+            "refused: {result:?}"
+        );
+        let events = self.call_events(&cmd.call_id);
+        assert_eq!(events.len(), 1, "one end event: {events:#?}");
+        // The queue deletes a refused command (it is reported, not retried).
+        let redelivered = asterisk_bridge::queue::handle(
+            &self.bridge,
+            &asterisk_bridge::queue::QueueCommand::Originate(Box::new(cmd.clone())),
+        )
+        .await;
+        assert_eq!(redelivered, asterisk_bridge::queue::Settle::Delete);
+        assert!(
+            self.call_events(&cmd.call_id).is_empty(),
+            "a redelivery publishes nothing"
+        );
+        assert!(
+            self.ari.requests_of("originateWithId").is_empty(),
+            "nothing dialled"
+        );
+        assert_eq!(self.bridge.active_channels(), 0);
+        self.assert_no_violations();
+        events.into_iter().next().expect("one event")
+    }
+}
+
+fn ended_outcome(e: &CallEvent) -> CallOutcome {
+    match e.kind {
+        CallEventKind::Ended {
+            outcome,
+            duration_secs: 0,
+            hangup_cause: None,
+        } => outcome,
+        ref other => panic!("not a refusal's end: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn given_a_command_past_its_not_after_time_then_it_is_refused_as_not_placed_and_never_dialled()
+ {
+    // GIVEN a command that waited in the queue past its not-after time
+    let h = harness().await;
+    let cmd = OriginateCommand {
+        not_after: Some(chrono::Utc::now() - chrono::Duration::seconds(1)),
+        ..command("k-late")
+    };
+    // WHEN the bridge takes it THEN nothing is dialled and the call ends not placed
+    let end = h.refused(&cmd).await;
+    assert_eq!(ended_outcome(&end), CallOutcome::NotPlaced);
+    assert_eq!(end.event_id, format!("{}-refused", cmd.call_id));
+    assert_eq!(end.contact_id, cmd.contact_id);
+}
+
+#[tokio::test]
+async fn given_a_command_still_within_its_not_after_time_then_it_is_dialled() {
+    let h = harness().await;
+    let cmd = OriginateCommand {
+        not_after: Some(chrono::Utc::now() + chrono::Duration::minutes(5)),
+        ..command("k-0")
+    };
+    let ch = h.place(&cmd).await;
+    h.ari.wait_originated(&ch).await;
+    h.ari.destroy(&ch, 19);
+    let (events, _, _) = h.finished(&cmd.call_id).await;
+    assert_eq!(end_of(&events).0, CallOutcome::NoAnswer);
+}
+
+#[tokio::test]
+async fn given_a_number_listed_while_its_command_waited_then_it_is_refused_as_blacklisted() {
+    let h = harness().await;
+    let cmd = command("k-listed");
+    // GIVEN the number was put on the do-not-call list after the command was queued
+    h.store
+        .add(&BlacklistEntry::new(
+            cmd.phone_number.clone(),
+            chrono::Utc::now(),
+            "opted out by SMS",
+            BlacklistSource::UserOptout,
+        ))
+        .await
+        .expect("listed");
+    // WHEN the bridge takes it THEN it is not dialled and the call ends blacklisted
+    let end = h.refused(&cmd).await;
+    assert_eq!(ended_outcome(&end), CallOutcome::Blacklisted);
+}
+
+#[tokio::test]
+async fn given_the_campaign_was_paused_while_its_command_waited_then_it_is_refused_as_not_placed() {
+    let h = harness().await;
+    let cmd = command("k-paused");
+    // GIVEN the campaign is paused after the command was queued
+    let mut campaign = CampaignStore::get(&*h.store, &CampaignId::new(CAMPAIGN))
+        .await
+        .expect("read")
+        .expect("campaign");
+    let version = campaign.version;
+    campaign.status = CampaignStatus::Paused;
+    campaign.version += 1;
+    CampaignStore::update(&*h.store, &campaign, version)
+        .await
+        .expect("paused");
+    // WHEN the bridge takes it THEN it is not dialled and the call ends not placed
+    let end = h.refused(&cmd).await;
+    assert_eq!(ended_outcome(&end), CallOutcome::NotPlaced);
+}
+
+// ------------------------------------------- exactly once (issue 13, item 7b)
+
+#[tokio::test]
+async fn given_an_originate_that_times_out_then_no_other_host_or_redelivery_dials_the_call_again() {
+    // GIVEN two hosts sharing claims, each with its own Asterisk; host 1's
+    // Asterisk is slow: it makes the channel but answers after the bridge's
+    // request time-out.
+    let h = harness().await;
+    let slow = AriDouble::start(APP).await;
+    slow.delay_originates(Duration::from_millis(1500));
+    let (host1, _stop1) = bridge_with(
+        client(&slow).with_timeout(Duration::from_millis(300)),
+        BridgeSettings {
+            host_id: "tel-slow".into(),
+            ..settings()
+        },
+        h.bus.clone(),
+        h.counters.clone(),
+        &h.store,
+    );
+    assert!(host1.wait_connected(Duration::from_secs(5)).await);
+    let cmd = command("k-slow");
+    let ch = channel_id_for(&cmd.call_id);
+
+    // WHEN host 1's originate times out
+    let first = host1.originate(&cmd).await;
+    // THEN the unknown result counts as placed: the message is settled,
+    // the claim is kept, the call is marked placed
+    let ack = first.expect("an unknown result is not a retryable failure");
+    assert!(!ack.duplicate);
+    assert!(slow.has_channel(&ch), "Asterisk did make the channel");
+    assert_eq!(
+        asterisk_bridge::queue::handle(
+            &host1,
+            &asterisk_bridge::queue::QueueCommand::Originate(Box::new(cmd.clone()))
+        )
+        .await,
+        asterisk_bridge::queue::Settle::Delete
+    );
+    // AND the command delivered again to another host is a duplicate there
+    let again = h.bridge.originate(&cmd).await.expect("ack");
+    assert!(again.duplicate, "another host must not dial it again");
+    assert!(h.ari.requests_of("originateWithId").is_empty());
+    // AND host 1's own redelivery does not dial either
+    assert!(host1.originate(&cmd).await.expect("ack").duplicate);
+    assert!(
+        h.counters
+            .seen(
+                &format!("bridge-placed/{}", cmd.call_id),
+                chrono::Utc::now()
+            )
+            .await
+            .expect("seen")
+    );
+    // AND the call settles through its own events on host 1.
+    // (The double never records the request: the client hung up first.)
+    slow.ring(&ch);
+    slow.destroy(&ch, 19);
+    let (events, _, _) = h.finished(&cmd.call_id).await;
+    assert_eq!(kinds(&events), ["dialling", "ringing", "ended no_answer"]);
+    assert_eq!(slow.violations(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn ari_errors_say_whether_the_request_may_have_been_carried_out() {
+    let request = |channel: &str| asterisk_bridge::ari::Originate {
+        channel_id: channel.into(),
+        endpoint: "PJSIP/972501234567@carrier".into(),
+        destination: asterisk_bridge::ari::Destination::App {
+            app: APP.into(),
+            args: "campaign".into(),
+        },
+        caller_id: None,
+        timeout_secs: 30,
+        variables: Default::default(),
+    };
+    // GIVEN nothing listening: the request never left, so it is certainly not placed
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        l.local_addr().expect("addr")
+    };
+    let refused = AriClient::new(AriEndpoint {
+        base_url: format!("http://{closed}/ari"),
+        username: USER.into(),
+        password: PASSWORD.into(),
+    });
+    let e = refused.originate(&request("call-x")).await.unwrap_err();
+    assert!(
+        matches!(e, asterisk_bridge::ari::AriError::Unavailable(_)),
+        "{e}"
+    );
+    // GIVEN an Asterisk that answers too late: the result is unknown
+    let slow = AriDouble::start(APP).await;
+    slow.delay_originates(Duration::from_millis(800));
+    let e = client(&slow)
+        .with_timeout(Duration::from_millis(200))
+        .originate(&request("call-y"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, asterisk_bridge::ari::AriError::Indeterminate(_)),
+        "{e}"
+    );
+    assert!(slow.has_channel("call-y"));
 }

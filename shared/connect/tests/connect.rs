@@ -69,6 +69,7 @@ fn command(contact: &str) -> OriginateCommand {
         ring_timeout_secs: 90,
         audio: Some("https://cdn.example.org/message.wav".into()),
         ivr: Some(IvrFlow::standard("https://cdn.example.org/message.wav")),
+        not_after: None,
     }
 }
 

@@ -337,6 +337,7 @@ mod tests {
             ring_timeout_secs: 30,
             audio: Some("sound:hello".into()),
             ivr,
+            not_after: None,
         }
     }
 

@@ -80,3 +80,33 @@ pub fn may_dial(
 pub fn in_calling_window(campaign: &Campaign, contact: &Contact, now: DateTime<Utc>) -> bool {
     campaign.settings.schedule.is_allowed(now, contact.timezone)
 }
+
+/// May an attempt the dial gate already let through be placed at `now`?
+/// The carrier's last check before it dials a queued command: the part of
+/// [`may_dial`] that can change while a command waits (the number listed,
+/// the campaign paused, cancelled or ended, the contact's calling window
+/// closed in its own zone). Attempts and due times were settled when the
+/// attempt was admitted and are not asked again.
+pub fn may_place(
+    campaign: &Campaign,
+    contact: &Contact,
+    blacklisted: bool,
+    now: DateTime<Utc>,
+) -> Result<(), SkipReason> {
+    if blacklisted || contact.status == ContactStatus::Blacklisted {
+        return Err(SkipReason::Blacklisted);
+    }
+    match campaign.status {
+        CampaignStatus::Active => {}
+        CampaignStatus::Paused => return Err(SkipReason::CampaignPaused),
+        _ => return Err(SkipReason::CampaignNotActive),
+    }
+    let schedule = &campaign.settings.schedule;
+    if schedule.has_ended(now) {
+        return Err(SkipReason::CampaignEnded);
+    }
+    if !in_calling_window(campaign, contact, now) {
+        return Err(SkipReason::OutsideWindow);
+    }
+    Ok(())
+}

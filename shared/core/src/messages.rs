@@ -124,6 +124,14 @@ pub struct OriginateCommand {
     /// Played first (campaign audio, or the synthesized TTS audio).
     pub audio: Option<String>,
     pub ivr: Option<IvrFlow>,
+    /// Not to be dialled after this instant. Set where the command is made
+    /// from the campaign's pace ([`crate::usecases::recheck::originate_not_after`]);
+    /// a carrier that takes the command later (a backlog, a replay from the
+    /// dead-letter queue) refuses it and reports the call `not_placed`.
+    /// Optional, so version 1 is unchanged: a command without it never
+    /// expires, but is still re-checked (listed, window, campaign active).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_after: Option<DateTime<Utc>>,
 }
 message!(OriginateCommand, "originate-command");
 

@@ -66,6 +66,10 @@ impl OutcomeCounts {
                 self.blacklisted = self.blacklisted.saturating_add(1);
                 return;
             }
+            // Never dialled and not final (the contact is dialled again):
+            // not an outcome of the campaign; the live counter `not_placed`
+            // counts these refusals.
+            CallOutcome::NotPlaced => return,
             CallOutcome::Answered => &mut self.answered,
             CallOutcome::Converted => &mut self.converted,
             CallOutcome::OptedOut => &mut self.opted_out,

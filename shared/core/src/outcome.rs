@@ -33,10 +33,15 @@ pub enum CallOutcome {
     Disconnected,
     /// Never dialled: the number is on the do-not-call list.
     Blacklisted,
+    /// Never dialled: the carrier refused a command that had waited past its
+    /// not-after time or was no longer allowed (outside the contact's
+    /// calling window, campaign not active). Not an attempt for the retry
+    /// rules: the contact goes back to pending (see `call_events`).
+    NotPlaced,
 }
 
 impl CallOutcome {
-    pub const ALL: [CallOutcome; 8] = [
+    pub const ALL: [CallOutcome; 9] = [
         CallOutcome::Answered,
         CallOutcome::Converted,
         CallOutcome::OptedOut,
@@ -45,7 +50,13 @@ impl CallOutcome {
         CallOutcome::Failed,
         CallOutcome::Disconnected,
         CallOutcome::Blacklisted,
+        CallOutcome::NotPlaced,
     ];
+
+    /// Outcomes of a command the carrier never dialled.
+    pub fn is_never_dialled(self) -> bool {
+        matches!(self, CallOutcome::Blacklisted | CallOutcome::NotPlaced)
+    }
 
     /// Outcomes in which a person picked up.
     pub fn is_answered(self) -> bool {
@@ -79,6 +90,7 @@ impl CallOutcome {
             CallOutcome::Failed => "failed",
             CallOutcome::Disconnected => "disconnected",
             CallOutcome::Blacklisted => "blacklisted",
+            CallOutcome::NotPlaced => "not_placed",
         }
     }
 

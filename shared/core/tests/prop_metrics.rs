@@ -68,7 +68,7 @@ proptest! {
         for &f in &follow_ups {
             counts.record_follow_up(f);
         }
-        let dialled = outcomes.iter().filter(|o| **o != CallOutcome::Blacklisted).count() as u64;
+        let dialled = outcomes.iter().filter(|o| !o.is_never_dialled()).count() as u64;
         prop_assert_eq!(counts.attempts, dialled);
         prop_assert_eq!(counts.answered, count_of(&outcomes, CallOutcome::Answered));
         prop_assert_eq!(counts.converted, count_of(&outcomes, CallOutcome::Converted));
@@ -95,7 +95,7 @@ proptest! {
             campaigns.iter().map(|(o, f)| counts_of(o, f)).collect();
         // Separate: each campaign's counts depend only on its own outcomes.
         for ((outcomes, _), counts) in campaigns.iter().zip(&per_campaign) {
-            let dialled = outcomes.iter().filter(|o| **o != CallOutcome::Blacklisted).count() as u64;
+            let dialled = outcomes.iter().filter(|o| !o.is_never_dialled()).count() as u64;
             prop_assert_eq!(counts.attempts, dialled);
             prop_assert_eq!(counts.busy, count_of(outcomes, CallOutcome::Busy));
         }
@@ -128,7 +128,7 @@ proptest! {
     fn rates_match_raw_outcomes((outcomes, follow_ups) in campaign()) {
         let counts = counts_of(&outcomes, &follow_ups);
         let rates = counts.rates();
-        let attempts = outcomes.iter().filter(|o| **o != CallOutcome::Blacklisted).count() as u64;
+        let attempts = outcomes.iter().filter(|o| !o.is_never_dialled()).count() as u64;
         let picked_up = outcomes.iter().filter(|o| o.is_answered()).count() as u64;
         prop_assert_eq!(counts.total_outcomes(), counts.attempts);
         prop_assert_eq!(counts.attempts, attempts);
@@ -160,7 +160,7 @@ proptest! {
         prop_assert_eq!(merged.total_outcomes(), merged.attempts);
         let both: Vec<CallOutcome> = a.0.iter().chain(&b.0).copied().collect();
         let picked_up = both.iter().filter(|o| o.is_answered()).count() as u64;
-        let attempts = both.iter().filter(|o| **o != CallOutcome::Blacklisted).count() as u64;
+        let attempts = both.iter().filter(|o| !o.is_never_dialled()).count() as u64;
         prop_assert!(close(merged.rates().answer_rate, ratio(picked_up, attempts)));
     }
 }
@@ -233,4 +233,13 @@ fn live_metrics_round_trip_json() {
     assert_eq!(json["rates"]["conversion_rate"], 1.0);
     let back: LiveMetrics = serde_json::from_value(json).expect("deserialises");
     assert_eq!(back, live);
+}
+
+#[test]
+fn a_command_refused_by_the_carrier_is_not_an_attempt_nor_an_outcome() {
+    // GIVEN a campaign's counts WHEN a not-placed refusal is recorded
+    let mut c = OutcomeCounts::default();
+    c.record(CallOutcome::NotPlaced);
+    // THEN nothing is counted: the contact is dialled again later.
+    assert_eq!(c, OutcomeCounts::default());
 }

@@ -28,6 +28,7 @@ fn command(call: &str) -> OriginateCommand {
         ring_timeout_secs: 30,
         audio: Some("sound:x".into()),
         ivr: Some(IvrFlow::standard("sound:x")),
+        not_after: None,
     }
 }
 

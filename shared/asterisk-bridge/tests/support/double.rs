@@ -75,6 +75,8 @@ struct State {
     sockets: Vec<mpsc::UnboundedSender<Option<String>>>,
     connections: usize,
     dropped_events: Vec<String>,
+    /// How long originates are held before the answer (Asterisk busy).
+    originate_delay: Option<Duration>,
 }
 
 pub struct AriDouble {
@@ -196,6 +198,18 @@ impl AriDouble {
 
     pub fn spec(&self) -> &Spec {
         &self.spec
+    }
+
+    /// From now on, makes each channel at once but answers the originate
+    /// request only after `delay` (a slow Asterisk: the client may time out
+    /// although the call is being placed).
+    pub fn delay_originates(&self, delay: Duration) {
+        self.lock().originate_delay = Some(delay);
+    }
+
+    /// Whether the double holds a channel with this id.
+    pub fn has_channel(&self, channel: &str) -> bool {
+        self.lock().channels.contains_key(channel)
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -630,29 +644,40 @@ impl Server {
             }
             "originateWithId" => {
                 let id = vars["channelId"].clone();
-                let mut s = self.lock();
-                if s.channels.contains_key(&id) {
-                    drop(s);
-                    error(StatusCode::CONFLICT, "channel with this id exists")
-                } else {
-                    let args = param("appArgs")
-                        .map(|a| a.split(',').map(str::to_owned).collect())
-                        .unwrap_or_default();
-                    let vars = body
-                        .as_ref()
-                        .and_then(|b| b.get("variables").cloned())
-                        .unwrap_or(json!({}));
-                    let ch = Channel {
-                        state: "Down".into(),
-                        app_args: args,
-                        in_stasis: false,
-                        vars,
-                    };
-                    s.channels.insert(id.clone(), ch.clone());
-                    drop(s);
-                    let v = channel_json(&id, Some(&ch));
-                    self.check_response("Channel", &v);
-                    reply(StatusCode::OK, Some(v))
+                let args = param("appArgs")
+                    .map(|a| a.split(',').map(str::to_owned).collect())
+                    .unwrap_or_default();
+                let vars = body
+                    .as_ref()
+                    .and_then(|b| b.get("variables").cloned())
+                    .unwrap_or(json!({}));
+                let ch = Channel {
+                    state: "Down".into(),
+                    app_args: args,
+                    in_stasis: false,
+                    vars,
+                };
+                // The lock is not held across the delay (the future is sent).
+                let made = {
+                    let mut s = self.lock();
+                    if s.channels.contains_key(&id) {
+                        None
+                    } else {
+                        s.channels.insert(id.clone(), ch.clone());
+                        Some(s.originate_delay)
+                    }
+                };
+                match made {
+                    None => error(StatusCode::CONFLICT, "channel with this id exists"),
+                    Some(delay) => {
+                        if let Some(delay) = delay {
+                            self.changed.notify_waiters();
+                            tokio::time::sleep(delay).await;
+                        }
+                        let v = channel_json(&id, Some(&ch));
+                        self.check_response("Channel", &v);
+                        reply(StatusCode::OK, Some(v))
+                    }
                 }
             }
             "get" if record.path.starts_with("/channels/") => {

@@ -1,5 +1,7 @@
-//! Test support: the ARI description checker and the ARI double.
+//! Test support: the ARI description checker, the ARI double and the
+//! re-check's stores.
 #![allow(dead_code)]
 
 pub mod double;
 pub mod spec;
+pub mod stores;

@@ -223,9 +223,12 @@ impl RecordCallEvent<'_> {
                     self.counters
                         .add(&keys::metric(&record.campaign_id, outcome.as_str()), 1)
                         .await?;
-                    self.counters
-                        .add(&keys::metric(&record.campaign_id, "attempts"), 1)
-                        .await?;
+                    // A command the carrier refused was never dialled.
+                    if !outcome.is_never_dialled() {
+                        self.counters
+                            .add(&keys::metric(&record.campaign_id, "attempts"), 1)
+                            .await?;
+                    }
                     // By the day the call was placed, as the history shows it.
                     self.counters
                         .add(
@@ -272,24 +275,43 @@ impl RecordCallEvent<'_> {
             contact.attempts = contact.attempts.max(record.attempt);
             contact.last_attempt_at = Some(record.created_at);
             contact.last_outcome = Some(outcome);
-            contact.push_observation(Observation {
-                hour: HourOfWeek::of(record.created_at, zone),
-                answered: outcome.is_answered(),
-            });
+            if !outcome.is_never_dialled() {
+                contact.push_observation(Observation {
+                    hour: HourOfWeek::of(record.created_at, zone),
+                    answered: outcome.is_answered(),
+                });
+            }
             // Terminal already (an opt-out blacklisted it meanwhile): keep it
             // so; a later attempt of a finished contact cannot reopen it.
             if !expected.is_terminal() {
-                match campaign
-                    .settings
-                    .retry
-                    .decide(outcome, contact.attempts, at, zone)
-                {
-                    RetryDecision::RetryAt(t) => {
+                match outcome {
+                    // Refused by the carrier as listed (`recheck`): ends as
+                    // the enricher would have ended it.
+                    CallOutcome::Blacklisted => contact.status = ContactStatus::Blacklisted,
+                    // Refused by the carrier as stale or not allowed now
+                    // (`recheck`): not a retry; pending again, due when its
+                    // window next opens. The dial gate decides the rest (a
+                    // paused campaign is not dispatched, attempts used up
+                    // end it as failed).
+                    CallOutcome::NotPlaced => {
                         contact.status = ContactStatus::Pending;
-                        contact.next_attempt_at = Some(t);
+                        contact.next_attempt_at = campaign
+                            .settings
+                            .schedule
+                            .next_allowed(at, contact.timezone);
                     }
-                    RetryDecision::Exhausted => contact.status = ContactStatus::Failed,
-                    RetryDecision::Final => contact.status = ContactStatus::Completed,
+                    _ => match campaign
+                        .settings
+                        .retry
+                        .decide(outcome, contact.attempts, at, zone)
+                    {
+                        RetryDecision::RetryAt(t) => {
+                            contact.status = ContactStatus::Pending;
+                            contact.next_attempt_at = Some(t);
+                        }
+                        RetryDecision::Exhausted => contact.status = ContactStatus::Failed,
+                        RetryDecision::Final => contact.status = ContactStatus::Completed,
+                    },
                 }
             }
             match self.contacts.update(&contact, expected).await {

@@ -39,6 +39,7 @@ use crate::ports::{
 };
 
 use super::pace_control::PaceControl;
+use super::recheck::originate_not_after;
 use super::{UseCaseError, UseCaseResult, keys};
 
 /// What happened to one enriched task.
@@ -342,6 +343,13 @@ impl Dial<'_> {
             ring_timeout_secs: settings.ring_timeout_secs,
             audio: settings.audio.clone(),
             ivr: Some(settings.ivr.clone()),
+            // At the pace in force: what a late carrier must not dial.
+            not_after: Some(originate_not_after(
+                now,
+                settings.max_concurrent,
+                cps,
+                self.slot_lease,
+            )),
         };
         *originating = true;
         match self.telephony.originate(&command).await {

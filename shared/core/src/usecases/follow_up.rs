@@ -55,6 +55,7 @@ use crate::template::Template;
 
 use super::call_events::{SEEN_TTL_DAYS, count_daily_follow_up, follow_up_key, tts_call_id};
 use super::dial::{Admission, DialGate, GateRequest, PaceChangeSink};
+use super::recheck::originate_not_after;
 use super::{UseCaseError, UseCaseResult, keys, load_campaign};
 
 /// How long a delivery's claim of the SMS lasts (see the module notes).
@@ -431,6 +432,12 @@ impl SendFollowUp<'_> {
             ring_timeout_secs: campaign.settings.ring_timeout_secs,
             audio: Some(audio),
             ivr: None,
+            not_after: Some(originate_not_after(
+                now,
+                campaign.settings.pace.max_concurrent,
+                campaign.settings.pace.calls_per_second,
+                self.slot_lease,
+            )),
         };
         *originating = true;
         match self.telephony.originate(&command).await {

@@ -104,6 +104,8 @@ impl DailyField {
                 CallOutcome::Failed => &mut counts.failed,
                 CallOutcome::Disconnected => &mut counts.disconnected,
                 CallOutcome::Blacklisted => &mut counts.blacklisted,
+                // Not a daily field (not in DAILY_FIELDS).
+                CallOutcome::NotPlaced => return,
             },
             DailyField::FollowUp(f) => match f {
                 FollowUpResult::SmsSent => &mut counts.sms_sent,

@@ -8,6 +8,8 @@
 //! - [`enrich`]: drop tasks that must no longer be dialled; attach settings.
 //! - [`dial`]: pacing slots and exactly-once origination.
 //! - [`pace_control`]: the adaptive pace, shared by every dialer worker.
+//! - [`recheck`]: a queued originate command's not-after time, and the
+//!   carrier's re-check of it just before dialling.
 //! - [`call_events`]: call records, slots, retries, contact completion.
 //! - [`follow_up`]: the key-1 SMS and its TTS fallback.
 //! - [`optout`]: the do-not-call list (key 9, admin adds, imports).
@@ -34,6 +36,7 @@ pub mod metrics_query;
 pub mod optout;
 pub mod pace_control;
 pub mod progress;
+pub mod recheck;
 pub mod report;
 pub mod uploaded_import;
 

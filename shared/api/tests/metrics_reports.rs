@@ -69,7 +69,12 @@ async fn each_campaign_reports_its_own_queue_and_measured_rate_not_its_settings(
         let (h, t) = (&h, &t);
         async move {
             let r = h
-                .call("GET", &format!("/api/campaigns/{id}/metrics"), Some(t), None)
+                .call(
+                    "GET",
+                    &format!("/api/campaigns/{id}/metrics"),
+                    Some(t),
+                    None,
+                )
                 .await;
             assert_eq!(r.status, StatusCode::OK, "{}", r.text());
             r.json()
@@ -85,7 +90,11 @@ async fn each_campaign_reports_its_own_queue_and_measured_rate_not_its_settings(
         let in_progress = m["contacts"]["in_progress"].as_u64().unwrap_or(0);
         let active = live["active_calls"].as_u64().unwrap_or(0);
         assert!(active > 0, "{m}");
-        assert_eq!(live["queue_depth"].as_u64(), Some(in_progress - active), "{m}");
+        assert_eq!(
+            live["queue_depth"].as_u64(),
+            Some(in_progress - active),
+            "{m}"
+        );
         own_queues += in_progress - active;
         let rate = live["dialling_rate_cps"].as_f64().unwrap_or(-1.0);
         assert!(rate > 0.0 && rate <= 10.0, "{m}");
@@ -98,7 +107,12 @@ async fn each_campaign_reports_its_own_queue_and_measured_rate_not_its_settings(
     assert!(all["dial_queue_depth"].is_u64(), "{all}");
     // AND a paused campaign has no pace in force, whatever its settings say
     let r = h
-        .call("POST", &format!("/api/campaigns/{b}/pause"), Some(&h.admin()), None)
+        .call(
+            "POST",
+            &format!("/api/campaigns/{b}/pause"),
+            Some(&h.admin()),
+            None,
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text());
     let paused = metrics(b).await;

@@ -2,7 +2,7 @@ import { edges as flowEdges, layout, type IvrFlow, type IvrNode } from '../lib/i
 
 const W = 170;
 const H = 58;
-const GAP_X = 90;
+const GAP_X = 140;
 const GAP_Y = 34;
 const PAD = 16;
 

@@ -388,7 +388,7 @@ function WizardForm({ campaign }: { campaign?: Campaign }) {
           content: (
             <SpaceBetween size="l">
               <Container header={<Header variant="h2">Pace</Header>}>
-                <ColumnLayout columns={4}>
+                <ColumnLayout columns={3}>
                   <FormField label="Calls per second" errorText={fieldError('pace')}>
                     <Input type="number" value={draft.cps} onChange={(e) => set('cps', e.detail.value)} ariaLabel="Calls per second" />
                   </FormField>
@@ -451,7 +451,7 @@ function WizardForm({ campaign }: { campaign?: Campaign }) {
                       }}
                       rows={10}
                       ariaLabel="Retry rules YAML"
-                      placeholder={EXAMPLE_RULES_YAML}
+                      placeholder="No rules: retry after the interval above"
                       spellcheck={false}
                     />
                   </FormField>

@@ -156,9 +156,9 @@ test('a manager edits a running campaign: locked fields, the impact before and a
   const page = await c.page('campaign-manager');
   await page.goto(`/campaigns/${created.id}/edit`);
   await page.getByLabel('Campaign name').waitFor();
-  await page.getByRole('link', { name: /Pace and retries/ }).click();
+  await page.getByRole('button', { name: 'Step 5: Pace and retries' }).click();
   await page.getByLabel('Calls per second').fill('3');
-  await page.getByRole('link', { name: /Review changes/ }).click();
+  await page.getByRole('button', { name: 'Step 6: Review changes' }).click();
   await page.getByText('pace: from the next dispatch; calls in progress keep their slots').waitFor();
   await c.shot(page, 'campaign-edit-impact');
   await page.getByRole('button', { name: 'Save changes' }).click();
@@ -167,7 +167,7 @@ test('a manager edits a running campaign: locked fields, the impact before and a
   assert.equal((await c.api('GET', `/api/campaigns/${created.id}`)).settings.pace.calls_per_second, 3);
   // audio is locked while it runs
   await page.goto(`/campaigns/${created.id}/edit`);
-  await page.getByRole('link', { name: /Message and IVR flow/ }).click();
+  await page.getByRole('button', { name: 'Step 2: Message and IVR flow' }).click();
   assert.ok(await page.getByRole('combobox', { name: 'Audio' }).isDisabled(), 'audio is locked while active');
   await page.getByText(/Locked while the campaign runs/).first().waitFor();
 });

@@ -30,7 +30,7 @@ function Item({ label, children }: { label: string; children: React.ReactNode })
   return (
     <div>
       <Box variant="awsui-key-label">{label}</Box>
-      <div>{children ?? <Box color="text-status-inactive">—</Box>}</div>
+      <div dir="auto">{children ?? <Box color="text-status-inactive">—</Box>}</div>
     </div>
   );
 }

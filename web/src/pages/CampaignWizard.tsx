@@ -536,7 +536,7 @@ function Summary({ label, children }: { label: string; children: React.ReactNode
   return (
     <div>
       <Box variant="awsui-key-label">{label}</Box>
-      <div>{children || <Box color="text-status-inactive">—</Box>}</div>
+      <div dir="auto">{children || <Box color="text-status-inactive">—</Box>}</div>
     </div>
   );
 }

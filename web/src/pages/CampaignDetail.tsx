@@ -228,7 +228,7 @@ export default function CampaignDetail() {
           </ColumnLayout>
         </Container>
         <Container header={<Header variant="h2" description={standard ? 'The standard flow around the campaign audio.' : undefined}>IVR flow</Header>}>
-          {problem ? <Alert type="warning">{problem}</Alert> : <FlowDiagram flow={flow} />}
+          {problem ? <Alert type="warning">{problem}</Alert> : <div style={{ overflowX: 'auto' }}><FlowDiagram flow={flow} /></div>}
         </Container>
       </SpaceBetween>
 

@@ -78,11 +78,12 @@ test('a manager creates a campaign through the wizard', async () => {
   await next(page);
 
   // Step 5: retry rules — a YAML error is shown under the field, then fixed
-  const yaml = page.getByLabel('Retry rules YAML');
+  // The field's accessible name is its visible label (FormField's aria-labelledby wins over aria-label).
+  const yaml = page.getByLabel('Day-and-time rules (YAML, call-manager format)', { exact: true });
   await yaml.fill('- day_of_week: "saturday"\n  start_time: "10:00:00"\n  end_time: "12:00:00"\n  retry_interval_minutes: 60\n  colour: "blue"\n');
   await next(page);
   await page.getByText(/rule 0: .*colour/).waitFor();
-  assert.ok(await page.getByLabel('Retry rules YAML').isVisible(), 'still on the retry step');
+  assert.ok(await yaml.isVisible(), 'still on the retry step');
   await c.shot(page, 'wizard-5-retry-error');
   await page.getByRole('button', { name: 'Insert example' }).click();
   await page.getByRole('button', { name: 'Check rules' }).click();

@@ -458,7 +458,6 @@ function WizardForm({ campaign }: { campaign?: Campaign }) {
                         setRulesError(undefined);
                       }}
                       rows={10}
-                      ariaLabel="Retry rules YAML"
                       placeholder="No rules: retry after the interval above"
                       spellcheck={false}
                     />

@@ -99,6 +99,20 @@ describe('errorFor / fieldProblems', () => {
     expect(fieldProblems(e).filter((p) => p.field === null)).toEqual([{ field: null, message: 'general problem' }]);
   });
 
+  it('reads a decode error under settings.… as the setting it names (a 24:00 window end lands on the schedule)', () => {
+    // GIVEN the 422 the real API sends for a window ending at "24:00" (decode error, path from the body root)
+    const decode = ApiError.fromBody(422, {
+      error: {
+        code: 'validation_failed',
+        message: 'settings.schedule.windows[0].end: invalid time "24:00"',
+        details: { fields: [{ field: 'settings.schedule.windows[0].end', message: 'invalid time "24:00": expected HH:MM or HH:MM:SS' }] },
+      },
+    });
+    // THEN the Schedule step's windows field shows it
+    expect(errorFor(decode, 'schedule')).toBe('invalid time "24:00": expected HH:MM or HH:MM:SS');
+    expect(fieldProblems(decode)[0]!.field).toBe('schedule.windows[0].end');
+  });
+
   it('is empty for errors that are not validation errors', () => {
     expect(fieldProblems(new Error('x'))).toEqual([]);
     expect(errorFor(ApiError.fromBody(404, { error: { code: 'not_found', message: 'no' } }), 'name')).toBeUndefined();

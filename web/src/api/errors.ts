@@ -40,7 +40,10 @@ export function fieldProblems(err: unknown): FieldProblem[] {
   if (!Array.isArray(fields)) return [];
   return fields.flatMap((f): FieldProblem[] => {
     if (isRecord(f) && typeof f.message === 'string') {
-      return [{ field: typeof f.field === 'string' ? f.field : null, message: f.message }];
+      // A body the API cannot decode names the path from the body's root (`settings.schedule.windows[0].end`);
+      // its semantic checks name the settings' own fields (`schedule`). The form's fields are the latter.
+      const field = typeof f.field === 'string' ? f.field.replace(/^settings\./, '') : null;
+      return [{ field, message: f.message }];
     }
     return [];
   });

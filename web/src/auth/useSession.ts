@@ -1,0 +1,6 @@
+import { useSyncExternalStore } from 'react';
+import { isSignedIn, onSessionChange } from './session';
+
+export function useSignedIn(): boolean {
+  return useSyncExternalStore(onSessionChange, isSignedIn);
+}

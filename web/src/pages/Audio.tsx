@@ -1,0 +1,7 @@
+import ContentLayout from '@cloudscape-design/components/content-layout';
+import Header from '@cloudscape-design/components/header';
+
+// Placeholder, routed already; filled in by the second web helper (console-pages).
+export default function Audio() {
+  return <ContentLayout header={<Header variant="h1" description="Recordings the campaigns play.">Audio library</Header>}>{null}</ContentLayout>;
+}

@@ -187,6 +187,7 @@ fn embedded(local: &Local, aws: &Functions) -> Functions {
                 tts: local.tts.clone(),
                 telephony: local.carrier.clone(),
                 counters: local.counters.clone(),
+                follow_ups: local.follow_ups.clone(),
                 clock: local.clock.clone(),
             },
             aws.follow_up.1.clone(),

@@ -74,7 +74,10 @@ async fn queued_command(local: &Local) -> (Campaign, OriginateCommand) {
         telephony: &queue,
         ..local.dial()
     };
-    assert_eq!(dial.run(&task).await.unwrap(), DialResult::Placed);
+    assert_eq!(
+        dial.run(&task, "delivery-1").await.unwrap(),
+        DialResult::Placed
+    );
     let command = queue.0.lock().unwrap().remove(0);
     (c, command)
 }

@@ -85,6 +85,12 @@ impl Stack {
                 self.topics.donation_events.clone(),
             ),
             ("OPTOUT_EVENTS_TOPIC_ARN", self.topics.optout_events.clone()),
+            // sms-tts-fallback's own queue: a TTS call that cannot go now is
+            // handed back there.
+            (
+                "FOLLOW_UP_QUEUE_URL",
+                self.subscribed["donation-events"].clone(),
+            ),
             ("REPORTS_BUCKET", self.reports_bucket.clone()),
             ("TTS_CACHE_BUCKET", self.tts_cache_bucket.clone()),
             ("UPLOADS_BUCKET", self.uploads_bucket.clone()),

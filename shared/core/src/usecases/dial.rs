@@ -135,8 +135,11 @@ pub struct GateRequest<'r> {
 /// What the gate answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Admission {
-    /// Slot and rate token taken (and the claim held): originate now.
-    Admitted,
+    /// Slot and rate token taken (and the claim held): originate now, at
+    /// this pace in force (calls per second).
+    Admitted {
+        cps: u32,
+    },
     /// Another delivery holds the call's claim.
     InFlight,
     WaitForSlot,
@@ -231,7 +234,7 @@ impl DialGate<'_> {
             self.give_up(req).await?;
             return Ok(Admission::WaitForRate);
         }
-        Ok(Admission::Admitted)
+        Ok(Admission::Admitted { cps })
     }
 }
 
@@ -305,12 +308,12 @@ impl Dial<'_> {
             gate.release_claim(req).await?;
             return Ok(DialResult::Duplicate);
         }
-        match gate.admit(req, now).await? {
-            Admission::Admitted => {}
+        let cps = match gate.admit(req, now).await? {
+            Admission::Admitted { cps } => cps,
             Admission::InFlight => return Ok(DialResult::InFlight),
             Admission::WaitForSlot => return Ok(DialResult::WaitForSlot),
             Admission::WaitForRate => return Ok(DialResult::WaitForRate),
-        }
+        };
         let record = CallRecord::dialling(
             task.call_id.clone(),
             task.campaign_id.clone(),

@@ -400,7 +400,7 @@ impl SendFollowUp<'_> {
             return Ok(FollowUpOutcome::TtsCallPlaced);
         }
         match gate.admit(req, now).await? {
-            Admission::Admitted => {}
+            Admission::Admitted { .. } => {}
             Admission::InFlight | Admission::WaitForSlot | Admission::WaitForRate => {
                 return self.wait(event, retry_at).await;
             }

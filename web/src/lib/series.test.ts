@@ -37,7 +37,7 @@ describe('pace series and changes', () => {
     expect(p.measured.map((x) => x.y)).toEqual([0, 4.5, 4.8, 2.1, 0]);
     expect(p.inForce.map((x) => x.y)).toEqual([5, 5, 2, 2, 0]);
     expect(p.configured.every((x) => x.y === 5)).toBe(true);
-    expect(p.measured[2].x.toISOString()).toBe(sec(2));
+    expect(p.measured[2]?.x.toISOString()).toBe(sec(2));
   });
   it('GIVEN the pace in force cut then stopped THEN both changes are listed with from → to', () => {
     expect(paceChanges(samples).map((c) => [c.at.toISOString(), c.from, c.to])).toEqual([

@@ -82,8 +82,8 @@ export function paceChanges(samples: Sample[]): PaceChange[] {
 export function attemptsRate(samples: Sample[]): Point[] {
   const out: Point[] = [];
   for (let i = 1; i < samples.length; i += 1) {
-    const a = samples[i - 1];
-    const b = samples[i];
+    const a = samples[i - 1]!;
+    const b = samples[i]!;
     const da = (b.f.counts.attempts ?? 0) - (a.f.counts.attempts ?? 0);
     const dt = (timeOf(b).getTime() - timeOf(a).getTime()) / 1000;
     if (dt <= 0 || da < 0) continue;

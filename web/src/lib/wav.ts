@@ -2,8 +2,8 @@
 // (AudioContext) and written as 16-bit PCM WAV, mono, before upload.
 
 /** 16-bit PCM WAV of mono samples in [-1, 1] (values beyond are clipped). */
-export function encodeWav(samples: Float32Array, sampleRate: number): Uint8Array {
-  const bytes = new Uint8Array(44 + samples.length * 2);
+export function encodeWav(samples: Float32Array, sampleRate: number): Uint8Array<ArrayBuffer> {
+  const bytes = new Uint8Array(new ArrayBuffer(44 + samples.length * 2));
   const v = new DataView(bytes.buffer);
   const ascii = (off: number, s: string) => [...s].forEach((c, i) => v.setUint8(off + i, c.charCodeAt(0)));
   ascii(0, 'RIFF');
@@ -20,7 +20,7 @@ export function encodeWav(samples: Float32Array, sampleRate: number): Uint8Array
   ascii(36, 'data');
   v.setUint32(40, samples.length * 2, true);
   for (let i = 0; i < samples.length; i += 1) {
-    const x = Math.max(-1, Math.min(1, samples[i]));
+    const x = Math.max(-1, Math.min(1, samples[i] ?? 0));
     v.setInt16(44 + i * 2, x < 0 ? x * 0x8000 : x * 0x7fff, true);
   }
   return bytes;
@@ -28,9 +28,9 @@ export function encodeWav(samples: Float32Array, sampleRate: number): Uint8Array
 
 /** Mixes channels down to mono. */
 export function mixDown(channels: Float32Array[]): Float32Array {
-  if (channels.length === 1) return channels[0];
+  if (channels.length === 1 && channels[0]) return channels[0];
   const out = new Float32Array(channels[0]?.length ?? 0);
-  for (const ch of channels) for (let i = 0; i < out.length; i += 1) out[i] += ch[i] / channels.length;
+  for (const ch of channels) for (let i = 0; i < out.length; i += 1) out[i] = (out[i] ?? 0) + (ch[i] ?? 0) / channels.length;
   return out;
 }
 

@@ -31,13 +31,12 @@ const queryClient = new QueryClient({
   },
 });
 
-function RequireAuth({ config, children }: { config: AppConfig; children: React.ReactNode }) {
+function RequireAuth({ children }: { children: React.ReactNode }) {
   const signedIn = useSignedIn();
   const location = useLocation();
   if (!signedIn) {
     return <Navigate to="/sign-in" replace state={{ from: location.pathname + location.search }} />;
   }
-  void config;
   return <>{children}</>;
 }
 
@@ -50,7 +49,7 @@ export function App({ config }: { config: AppConfig }) {
           <Route path="/callback" element={<Callback config={config} />} />
           <Route
             element={
-              <RequireAuth config={config}>
+              <RequireAuth>
                 <Shell />
               </RequireAuth>
             }

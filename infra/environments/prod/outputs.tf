@@ -30,3 +30,8 @@ output "cognito_hosted_ui_domain" {
 output "sip_trunk_secret_arn" {
   value = module.stack.sip_trunk_secret_arn
 }
+
+output "console" {
+  description = "The operator console: URL, bucket, distribution, sign-in (scripts/deploy-console reads it)"
+  value       = module.stack.console
+}

@@ -1,12 +1,15 @@
 # Sign-in for the dashboard: a Cognito user pool (email as the user name,
 # self sign-up off: an administrator invites users), the three roles as groups
 # (the API authorises by the `cognito:groups` claim), a public app client for
-# the single-page dashboard (authorization code with PKCE), and MFA:
+# the single-page dashboard and the operator console (authorization code with
+# PKCE, no client secret; the console returns to <console>/callback), and MFA:
 # optional for everyone, required for administrators - a pre-token-generation
 # trigger refuses tokens to a member of `administrator` without a TOTP
 # authenticator (see the README's "first administrator" step).
 
 data "aws_caller_identity" "current" {}
+
+data "aws_region" "current" {}
 
 resource "aws_cognito_user_pool" "this" {
   name                     = "${var.name_prefix}users"
@@ -71,10 +74,13 @@ resource "aws_cognito_user_pool_client" "dashboard" {
   allowed_oauth_flows                  = ["code"]
   allowed_oauth_scopes                 = ["openid", "email", "profile"]
   supported_identity_providers         = ["COGNITO"]
-  callback_urls                        = [for origin in var.dashboard_origins : "${origin}/auth/callback"]
-  logout_urls                          = [for origin in var.dashboard_origins : "${origin}/"]
-  prevent_user_existence_errors        = "ENABLED"
-  enable_token_revocation              = true
+  callback_urls = concat(
+    [for origin in var.dashboard_origins : "${origin}/auth/callback"],
+    [for url in var.console_urls : "${url}/callback"],
+  )
+  logout_urls                   = distinct(concat([for origin in var.dashboard_origins : "${origin}/"], [for url in var.console_urls : "${url}/"]))
+  prevent_user_existence_errors = "ENABLED"
+  enable_token_revocation       = true
 
   # 003_*: one-hour access tokens, 30-day refresh tokens.
   access_token_validity  = 60

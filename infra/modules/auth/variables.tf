@@ -7,6 +7,12 @@ variable "dashboard_origins" {
   type        = list(string)
 }
 
+variable "console_urls" {
+  description = "The operator console's URLs (https://..., no trailing slash): sign-in returns to <url>/callback, sign-out to <url>/"
+  type        = list(string)
+  default     = []
+}
+
 variable "kms_key_arn" {
   type = string
 }

@@ -16,6 +16,11 @@ output "bucket_arns" {
   value = { for name, b in module.bucket : name => b.arn }
 }
 
+output "access_log_bucket" {
+  description = "The bucket receiving the other buckets' server access logs"
+  value       = aws_s3_bucket.access_logs.id
+}
+
 output "contact_import_queue_arn" {
   description = "The queue the uploads bucket notifies of new contact files (contact-importer consumes it)"
   value       = aws_sqs_queue.contact_imports.arn

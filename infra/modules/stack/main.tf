@@ -20,8 +20,27 @@ module "data" {
   name_prefix         = local.name_prefix
   table_prefix        = local.table_prefix
   deletion_protection = var.deletion_protection
-  dashboard_origins   = var.dashboard_origins
-  replica_region      = var.replica_region
+  # The console uploads contact and audio files from its own origin too.
+  dashboard_origins = concat(var.dashboard_origins, [module.frontend.url])
+  replica_region    = var.replica_region
+}
+
+module "frontend" {
+  source = "../frontend"
+
+  name_prefix     = local.name_prefix
+  domain_name     = var.console_domain_name
+  certificate_arn = var.console_certificate_arn
+}
+
+# The console bucket's server access logs go where every bucket's go. Set
+# here rather than in modules/frontend: the data module takes the console's
+# URL (CORS), so the frontend module must not take the data module's log
+# bucket in return (a module cycle for the tools that read modules whole).
+resource "aws_s3_bucket_logging" "console" {
+  bucket        = module.frontend.bucket_name
+  target_bucket = module.data.access_log_bucket
+  target_prefix = "${module.frontend.bucket_name}/"
 }
 
 module "network" {
@@ -47,6 +66,7 @@ module "auth" {
 
   name_prefix         = local.name_prefix
   dashboard_origins   = var.dashboard_origins
+  console_urls        = [module.frontend.url]
   kms_key_arn         = module.data.kms_key_arn
   deletion_protection = var.deletion_protection
   log_retention_days  = var.log_retention_days

@@ -27,6 +27,17 @@ output "sip_trunk_secret_arn" {
   value = module.secrets.sip_trunk_secret_arn
 }
 
+# What scripts/deploy-console needs besides the SAM stack's ApiUrl.
+output "console" {
+  value = {
+    url             = module.frontend.url
+    bucket          = module.frontend.bucket_name
+    distribution_id = module.frontend.distribution_id
+    cognito_domain  = module.auth.hosted_ui_url
+    client_id       = module.auth.dashboard_client_id
+  }
+}
+
 # The SAM stack's parameters (template.yaml) that come from here.
 output "sam_parameters" {
   value = {
@@ -43,6 +54,7 @@ output "sam_parameters" {
     SmsProviderSecretArn      = module.secrets.sms_provider_secret_arn
     CognitoUserPoolId         = module.auth.user_pool_id
     CognitoUserPoolClientId   = module.auth.dashboard_client_id
+    ConsoleUrl                = module.frontend.url
     TelephonyInstanceId       = var.telephony_host ? module.telephony_host[0].instance_id : ""
   }
 }

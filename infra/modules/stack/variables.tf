@@ -72,3 +72,15 @@ variable "alarm_emails" {
   type    = list(string)
   default = []
 }
+
+variable "console_domain_name" {
+  description = "A custom name for the operator console (null: its CloudFront name)"
+  type        = string
+  default     = null
+}
+
+variable "console_certificate_arn" {
+  description = "ACM certificate in us-east-1 for console_domain_name"
+  type        = string
+  default     = null
+}

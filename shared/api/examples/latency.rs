@@ -56,7 +56,9 @@ async fn main() {
         reports: local.objects.clone(),
         uploads: files,
         upload_links: uploads.clone(),
-        audio: uploads,
+        audio: uploads.clone(),
+        audio_files: uploads.clone(),
+        report_index: uploads,
         workflows: Arc::new(LocalWorkflows::new()),
         secrets: Arc::new(MapSecrets::new([(
             "call-manager-token",

@@ -46,6 +46,15 @@ pub struct ApiConfig {
     /// How long a contact import run owns its import before another run may
     /// take over (longer than any run: Lambda's 15-minute limit).
     pub import_lease: Duration,
+    /// Whether the metrics streams (Server-Sent Events) can run here. Off
+    /// in Lambda behind API Gateway's HTTP API, which buffers a whole
+    /// response: the stream routes then answer 501 `streaming_unavailable`
+    /// and the console polls the plain metrics routes instead.
+    pub streaming: bool,
+    /// How often a metrics stream sends a fresh snapshot.
+    pub stream_interval: std::time::Duration,
+    /// How long an audio file's `play_url` works.
+    pub audio_play_ttl: Duration,
 }
 
 impl Default for ApiConfig {
@@ -60,6 +69,9 @@ impl Default for ApiConfig {
             // API Gateway and Lambda take 6 MB; base64 adds a third.
             max_upload_bytes: 4 * 1024 * 1024,
             import_lease: Duration::minutes(15),
+            streaming: true,
+            stream_interval: std::time::Duration::from_secs(1),
+            audio_play_ttl: Duration::hours(1),
         }
     }
 }
@@ -81,6 +93,11 @@ pub struct ApiState {
     pub upload_links: Arc<dyn UploadStore>,
     /// The audio bucket: presigned links and listings.
     pub audio: Arc<dyn UploadStore>,
+    /// The audio bucket again, for the presigned GETs the console plays
+    /// files with (`play_url`).
+    pub audio_files: Arc<dyn ObjectStore>,
+    /// The reports bucket's listing (a campaign's reports).
+    pub report_index: Arc<dyn UploadStore>,
     pub workflows: Arc<dyn WorkflowStarter>,
     pub secrets: Arc<dyn Secrets>,
     pub ids: Arc<dyn IdGenerator>,

@@ -45,9 +45,15 @@ AUTH = (401, 403)
 def lifecycle(action, desc):
     return {"post": op(desc, M, {"200": ok("The campaign after the move", ref("Campaign")), **errs(*AUTH, 404, 409, 503)}, "campaigns", [P_ID])}
 
+STREAM_DESC = ("Server-Sent Events (text/event-stream): an `event: metrics` whose data is exactly the JSON of the plain route, sent at once and then every second; "
+  "`: keep-alive` comments otherwise; `event: error` (the error shape) when one snapshot fails. Send the usual Authorization header (read it with fetch and a stream reader, "
+  "not EventSource). 501 streaming_unavailable where responses cannot stream (Lambda behind API Gateway): poll the plain route every second instead.")
+
 paths = {
  "/health": {"get": op("Liveness", None, {"200": ok("Up", {"type": "object", "properties": {"status": {"type": "string", "enum": ["ok"]}}})}, "meta", security=None)},
  "/openapi.json": {"get": op("This document", None, {"200": ok("OpenAPI 3 document", {"type": "object"})}, "meta", security=None)},
+ "/api/me": {"get": op("Who the caller is and what the console may offer them", R, {"200": ok("The caller", ref("Me")), **errs(*AUTH)}, "meta",
+   description="The console shows only what `can` allows; the routes still refuse the rest (403).")},
  "/api/campaigns": {
    "post": op("Create a campaign (draft)", M, {"201": ok("Created", ref("Campaign")), **errs(400, *AUTH, 413, 415, 422)}, "campaigns", request=body(ref("CampaignCreate"))),
    "get": op("List campaigns", M, {"200": ok("A page", page(ref("Campaign"))), **errs(400, *AUTH, 422)}, "campaigns",
@@ -80,11 +86,20 @@ paths = {
  "/api/campaigns/{id}/metrics": {"get": op("Live metrics of a campaign", R, {"200": ok("Snapshot", ref("CampaignMetrics")), **errs(*AUTH, 404)}, "metrics", [P_ID])},
  "/api/campaigns/{id}/metrics/history": {"get": op("Counts by day (UTC) over a date range", R, {"200": ok("One entry per day", {"type": "object", "properties": {"campaign_id": {"type": "string"}, "days": {"type": "array", "items": ref("DayMetrics")}}}), **errs(400, *AUTH, 404, 422)}, "metrics",
    [P_ID, q("from", {"type": "string", "format": "date"}, "First day", True), q("to", {"type": "string", "format": "date"}, "Last day (at most 366 days on)", True)])},
+ "/api/campaigns/{id}/metrics/stream": {"get": op("Live metrics of a campaign as a stream", R, {"200": ok("Events (each data: a CampaignMetrics JSON)", {"type": "string"}, "text/event-stream"), **errs(*AUTH, 404, 501)}, "metrics", [P_ID], description=STREAM_DESC)},
  "/api/campaigns/{id}/reports": {"post": op("Build a report", R, {"201": ok("Stored, with a time-limited link", ref("ReportLink")), **errs(400, *AUTH, 404, 415, 422)}, "reports", [P_ID],
-   body({"type": "object", "required": ["format"], "additionalProperties": False, "properties": {"format": {"type": "string", "enum": ["csv", "xlsx", "pdf"]}}}))},
+   body({"type": "object", "required": ["format"], "additionalProperties": False, "properties": {"format": {"type": "string", "enum": ["csv", "xlsx", "pdf"]}}})),
+   "get": op("The campaign's reports, newest first", R, {"200": ok("Reports made through the API and by the scheduled generator", {"type": "object", "required": ["items"], "properties": {"items": {"type": "array", "items": ref("ReportItem")}}}), **errs(400, *AUTH, 404, 422)}, "reports",
+             [P_ID, q("from", {"type": "string", "format": "date"}, "Made on or after this day (UTC)"), q("to", {"type": "string", "format": "date"}, "Made on or before this day (UTC)")])},
  "/api/campaigns/{id}/reports/{report_id}": {"get": op("A fresh link to a report", R, {"200": ok("Link", ref("ReportLink")), **errs(*AUTH, 404)}, "reports", [P_ID, path_param("report_id", "Report id, e.g. 20260302T080000Z.csv")])},
  "/api/campaigns/{id}/reports/{report_id}/download": {"get": op("The report file", R, {"200": {"description": "The file", "content": {"text/csv": {"schema": {"type": "string"}}, "application/pdf": {"schema": {"type": "string", "format": "binary"}}, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string", "format": "binary"}}}}, **errs(*AUTH, 404)}, "reports", [P_ID, path_param("report_id", "Report id")])},
  "/api/metrics": {"get": op("Aggregate over campaigns", R, {"200": ok("Sum", ref("AggregateMetrics")), **errs(400, *AUTH, 404, 422)}, "metrics", [q("campaign_ids", {"type": "string"}, "Comma-separated ids (all campaigns when absent)")])},
+ "/api/metrics/stream": {"get": op("Aggregate metrics as a stream", R, {"200": ok("Events (each data: an AggregateMetrics JSON)", {"type": "string"}, "text/event-stream"), **errs(400, *AUTH, 404, 422, 501)}, "metrics", [q("campaign_ids", {"type": "string"}, "Comma-separated ids (all campaigns when absent)")], description=STREAM_DESC)},
+ "/api/ivr-flows/validate": {"post": op("Check an IVR flow", M, {"200": ok("Valid", {"type": "object", "required": ["valid"], "properties": {"valid": {"type": "boolean", "enum": [True]}}}), **errs(400, *AUTH, 413, 415, 422)}, "campaigns",
+   request=body(ref("IvrFlow")), description="The core's own checks (the ones campaign settings go through). 422 validation_failed lists every problem in details.fields: field is the node id, or `flow` for the whole flow.")},
+ "/api/retry-rules/validate": {"post": op("Check retry rules (call-manager YAML)", M, {"200": ok("The parsed rules", {"type": "object", "required": ["rules"], "properties": {"rules": {"type": "array", "items": ref("RetryRule")}}}), **errs(400, *AUTH, 413, 415, 422)}, "campaigns",
+   request=body({"type": "object", "required": ["yaml"], "additionalProperties": False, "properties": {"yaml": {"type": "string", "description": "A YAML list of {day_of_week, start_time, end_time, retry_interval_minutes}"}}}),
+   description="422 validation_failed: details.fields has one entry per bad rule, `rule` its 0-based index (null when the document is not a YAML list); the message names each as `rule N: ...`.")},
  "/api/metrics/compare": {"get": op("Campaigns side by side", R, {"200": ok("One snapshot each, in the order asked", {"type": "object", "properties": {"campaigns": {"type": "array", "items": ref("CampaignMetrics")}}}), **errs(400, *AUTH, 404, 422)}, "metrics", [q("campaign_ids", {"type": "string"}, "Two to twenty comma-separated ids", True)])},
  "/api/blacklist": {"post": op("Add numbers to the do-not-call list", M, {"201": ok("Listed (effective in every campaign at once)", {"type": "object", "properties": {"added": {"type": "array", "items": {"type": "object", "properties": {"phone_number": {"type": "string"}, "newly_listed": {"type": "boolean"}, "contacts_blocked": {"type": "integer"}}}}}}), **errs(400, *AUTH, 413, 415, 422)}, "blacklist",
    request=body({"type": "object", "required": ["phone_numbers"], "additionalProperties": False, "properties": {"phone_numbers": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"type": "string"}}, "reason": {"type": "string"}, "source": {"type": "string", "enum": ["admin_import", "compliance"]}}}))},
@@ -115,7 +130,8 @@ status_counts = obj({k: I for k in ["pending", "in_progress", "completed", "fail
 window = obj({"days": {"type": "array", "items": S, "example": ["sun", "mon"]}, "start": {"type": "string", "example": "09:00"}, "end": {"type": "string", "example": "20:00"}}, ["days", "start", "end"])
 schedule = obj({"start": {**T, "nullable": True}, "end": {**T, "nullable": True}, "timezone": {"type": "string", "example": "Asia/Jerusalem"}, "windows": {"type": "array", "items": window}}, ["timezone", "windows"])
 pace = obj({"calls_per_second": I, "max_concurrent": I}, ["calls_per_second", "max_concurrent"])
-retry = obj({"max_attempts": I, "retry_on": {"type": "array", "items": S}, "rules": {"type": "array", "items": obj({"day_of_week": S, "start_time": S, "end_time": S, "retry_interval_minutes": I})}, "default_interval_minutes": I})
+retry_rule = obj({"day_of_week": {"type": "string", "example": "saturday"}, "start_time": {"type": "string", "example": "10:00:00"}, "end_time": {"type": "string", "example": "12:00:00"}, "retry_interval_minutes": {"type": "integer", "minimum": 1}}, ["day_of_week", "start_time", "end_time", "retry_interval_minutes"])
+retry = obj({"max_attempts": I, "retry_on": {"type": "array", "items": S}, "rules": {"type": "array", "items": ref("RetryRule")}, "default_interval_minutes": I})
 settings_props = {"audio": {**S, "nullable": True}, "ivr": {"type": "object", "nullable": True, "description": "IVR flow (standard 1 = donate, 9 = opt out when absent)"}, "sms_template": {**S, "nullable": True}, "tts_template": {**S, "nullable": True},
                   "schedule": ref("Schedule"), "pace": ref("PaceLimits"), "retry": ref("RetryPolicy"), "carrier": {"type": "string", "enum": ["asterisk", "connect"]}, "caller_id": {**S, "nullable": True}, "ring_timeout_secs": I}
 schemas = {
@@ -136,14 +152,32 @@ schemas = {
                       "settings": {"type": "object", "nullable": True, "properties": {"region": S, "dedup": {"type": "object"}}}, "file_key": {**S, "nullable": True}, "content_type": {**S, "nullable": True},
                       "summary": {"allOf": [ref("ImportSummary")], "nullable": True}, "stored": {**I, "nullable": True}, "blacklisted": {**I, "nullable": True}, "errors": {"type": "array", "items": ref("InvalidRow")}, "errors_truncated": B, "failure": {"type": "object", "nullable": True, "required": ["code", "message"], "properties": {"code": {"type": "string", "enum": ["unreadable_file", "unsupported_format", "campaign_finished", "campaign_not_found", "invalid_settings"]}, "message": S, "details": {"type": "object"}}}}, ["import_id", "campaign_id", "status"]),
  "UploadLink": obj({"import_id": S, "upload_url": S, "method": {"type": "string", "enum": ["PUT"]}, "content_type": S, "expires_at": T, "import": ref("ImportRecord")}),
- "LiveMetrics": obj({"active_calls": I, "queue_depth": I, "dialling_rate_cps": I, "counts": counts, "rates": rates}),
- "CampaignMetrics": obj({"campaign_id": S, "name": S, "status": ref("CampaignStatus"), "at": T, "live": ref("LiveMetrics"), "contacts": status_counts}),
- "AggregateMetrics": obj({"at": T, "campaigns": I, "active_calls": I, "queue_depth": I, "counts": counts, "rates": rates, "contacts": status_counts}),
+ "LiveMetrics": obj({"active_calls": {**I, "description": "Calls in progress (concurrency slots held)"}, "queue_depth": {**I, "description": "The campaign's dial tasks sent and not yet on a call"},
+                     "due_contacts": {**I, "description": "Contacts due now and not yet sent (counted up to 1000)"}, "due_contacts_capped": B,
+                     "dialling_rate_cps": {**N, "description": "Measured calls started per second (last 10 s)"}, "pace_in_force_cps": {**I, "description": "The adaptive pace in force (0 unless active)"},
+                     "configured_pace_cps": I, "counts": counts, "rates": rates},
+                    ["active_calls", "queue_depth", "due_contacts", "due_contacts_capped", "dialling_rate_cps", "pace_in_force_cps", "configured_pace_cps", "counts", "rates"]),
+ "Alert": obj({"code": {"type": "string", "example": "pace_reduced", "description": "pace_reduced, high_failure_rate, high_opt_out_rate, concurrency_saturated, low_answer_rate, no_contacts"},
+               "severity": {"type": "string", "enum": ["info", "warning", "error"]}, "message": S}, ["code", "severity", "message"]),
+ "CampaignMetrics": obj({"campaign_id": S, "name": S, "status": ref("CampaignStatus"), "at": T, "live": ref("LiveMetrics"), "contacts": status_counts,
+                         "alerts": {"type": "array", "items": ref("Alert"), "description": "Health alerts from this snapshot, most severe first"}},
+                        ["campaign_id", "name", "status", "at", "live", "contacts", "alerts"]),
+ "AggregateMetrics": obj({"at": T, "campaigns": I, "active_calls": I, "queue_depth": I, "due_contacts": I, "dialling_rate_cps": N, "dial_queue_depth": {**I, "description": "The whole dial queue (every campaign; approximate on SQS)"},
+                          "counts": counts, "rates": rates, "contacts": status_counts},
+                         ["at", "campaigns", "active_calls", "queue_depth", "due_contacts", "dialling_rate_cps", "dial_queue_depth", "counts", "rates", "contacts"]),
+ "Me": obj({"subject": S, "role": {"type": "string", "enum": ["administrator", "campaign-manager", "analyst"]},
+            "can": obj({"manage_campaigns": B, "administer_blacklist": B}, ["manage_campaigns", "administer_blacklist"])}, ["subject", "role", "can"]),
+ "RetryRule": retry_rule,
+ "IvrFlow": {"type": "object", "required": ["startNodeId", "nodes"], "description": "003's IVRFlowDefinition: nodes play_audio, menu, capture_input, action",
+             "properties": {"startNodeId": S, "nodes": {"type": "array", "items": {"type": "object", "required": ["id", "type"], "additionalProperties": True,
+                 "properties": {"id": S, "type": {"type": "string", "enum": ["play_audio", "menu", "capture_input", "action"]}, "nextNodeId": S}}}}},
+ "ReportItem": obj({"report_id": S, "campaign_id": S, "format": {"type": "string", "enum": ["csv", "xlsx", "pdf"]}, "status": {"type": "string", "enum": ["ready"]}, "created_at": T, "size_bytes": I,
+                    "download_path": S, "counts": {**counts, "description": "Present for reports made through the API"}}, ["report_id", "campaign_id", "format", "status", "created_at", "size_bytes", "download_path"]),
  "DayMetrics": obj({"date": {"type": "string", "format": "date"}, "counts": counts, "rates": rates}),
  "ReportLink": obj({"report_id": S, "campaign_id": S, "format": {"type": "string", "enum": ["csv", "xlsx", "pdf"]}, "status": {"type": "string", "enum": ["ready"]}, "url": S, "expires_at": T, "download_path": S, "counts": counts, "rates": rates}),
  "BlacklistLookup": obj({"phone_number": S, "listed": B, "entry": {"type": "object", "nullable": True}, "history": {"type": "array", "items": {"type": "object"}}}),
  "AudioUploadLink": obj({"key": S, "upload_url": S, "method": {"type": "string", "enum": ["PUT"]}, "content_type": S, "expires_at": T, "audio": {**S, "description": "What to put in settings.audio"}}),
- "AudioFile": obj({"key": S, "size_bytes": I, "last_modified": {**T, "nullable": True}, "audio": S}),
+ "AudioFile": obj({"key": S, "size_bytes": I, "last_modified": {**T, "nullable": True}, "audio": S, "play_url": {**S, "description": "GET it to play the file (presigned; valid for an hour)"}}, ["key", "size_bytes", "audio", "play_url"]),
 }
 
 doc = {

@@ -218,3 +218,281 @@ impl LiveMetrics {
         (starts as f64 / RATE_WINDOW_SECS as f64 * 100.0).round() / 100.0
     }
 }
+
+// ---------------------------------------------------------------- health alerts
+
+/// How serious a health alert is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertSeverity {
+    Info,
+    Warning,
+    Error,
+}
+
+/// One health alert of a campaign snapshot, for the operator's console.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alert {
+    /// Stable, machine-readable (`pace_reduced`, `high_failure_rate`, ...).
+    pub code: String,
+    pub severity: AlertSeverity,
+    pub message: String,
+}
+
+impl Alert {
+    fn new(code: &str, severity: AlertSeverity, message: String) -> Self {
+        Self {
+            code: code.to_owned(),
+            severity,
+            message,
+        }
+    }
+}
+
+/// What [`health_alerts`] looks at: one campaign's snapshot and settings.
+#[derive(Debug, Clone, Copy)]
+pub struct AlertInput<'a> {
+    /// Whether the campaign is active (dialling may happen).
+    pub active: bool,
+    pub live: &'a LiveMetrics,
+    /// The campaign's concurrency limit.
+    pub max_concurrent: u32,
+    /// The campaign's contacts, all statuses.
+    pub contacts_total: u64,
+}
+
+/// Attempts (or answered calls, for rates over them) a rate needs before
+/// it may raise an alert: below this a few unlucky calls would.
+pub const ALERT_MIN_SAMPLE: u64 = 20;
+/// Failure rate (of attempts) that warns, and that is an error.
+pub const FAILURE_RATE_WARNING: f64 = 0.10;
+pub const FAILURE_RATE_ERROR: f64 = 0.25;
+/// Opt-out rate (of answered calls) that warns: the message or the list
+/// may be wrong.
+pub const OPT_OUT_RATE_WARNING: f64 = 0.05;
+/// Answer rate under which the calling window or the list deserve a look.
+pub const ANSWER_RATE_INFO: f64 = 0.10;
+
+/// The health alerts of a snapshot, most severe first. Pure: the same
+/// snapshot always gives the same alerts.
+///
+/// - `pace_reduced` (warning): active, and the adaptive pace in force is
+///   below the configured pace (the carrier refused or throttled calls).
+/// - `high_failure_rate` (warning at [`FAILURE_RATE_WARNING`], error at
+///   [`FAILURE_RATE_ERROR`]), over at least [`ALERT_MIN_SAMPLE`] attempts.
+/// - `high_opt_out_rate` (warning at [`OPT_OUT_RATE_WARNING`] of at least
+///   [`ALERT_MIN_SAMPLE`] answered calls).
+/// - `concurrency_saturated` (info): every concurrency slot is busy, so the
+///   limit, not the pace, bounds the dialling rate.
+/// - `low_answer_rate` (info): under [`ANSWER_RATE_INFO`] of at least
+///   [`ALERT_MIN_SAMPLE`] attempts.
+/// - `no_contacts` (warning): active with no contacts to call.
+pub fn health_alerts(input: &AlertInput<'_>) -> Vec<Alert> {
+    let live = input.live;
+    let counts = &live.counts;
+    let rates = &live.rates;
+    let pct = |r: f64| format!("{:.0}%", r * 100.0);
+    let mut out = Vec::new();
+    if input.active && live.pace_in_force_cps < live.configured_pace_cps {
+        out.push(Alert::new(
+            "pace_reduced",
+            AlertSeverity::Warning,
+            format!(
+                "the pace in force is {} calls/s, cut below the configured {} calls/s (the carrier is refusing or throttling calls)",
+                live.pace_in_force_cps, live.configured_pace_cps
+            ),
+        ));
+    }
+    if counts.attempts >= ALERT_MIN_SAMPLE && rates.failure_rate >= FAILURE_RATE_WARNING {
+        let severity = if rates.failure_rate >= FAILURE_RATE_ERROR {
+            AlertSeverity::Error
+        } else {
+            AlertSeverity::Warning
+        };
+        out.push(Alert::new(
+            "high_failure_rate",
+            severity,
+            format!(
+                "{} of {} attempts failed ({})",
+                counts.failed,
+                counts.attempts,
+                pct(rates.failure_rate)
+            ),
+        ));
+    }
+    let answered = counts.answered_total();
+    if answered >= ALERT_MIN_SAMPLE && rates.opt_out_rate >= OPT_OUT_RATE_WARNING {
+        out.push(Alert::new(
+            "high_opt_out_rate",
+            AlertSeverity::Warning,
+            format!(
+                "{} of {answered} answered calls opted out ({})",
+                counts.opted_out,
+                pct(rates.opt_out_rate)
+            ),
+        ));
+    }
+    if input.active && input.max_concurrent > 0 && live.active_calls >= input.max_concurrent {
+        out.push(Alert::new(
+            "concurrency_saturated",
+            AlertSeverity::Info,
+            format!(
+                "all {} concurrency slots are busy: the concurrency limit, not the pace, bounds the dialling rate",
+                input.max_concurrent
+            ),
+        ));
+    }
+    if counts.attempts >= ALERT_MIN_SAMPLE && rates.answer_rate < ANSWER_RATE_INFO {
+        out.push(Alert::new(
+            "low_answer_rate",
+            AlertSeverity::Info,
+            format!("only {} of attempts were answered", pct(rates.answer_rate)),
+        ));
+    }
+    if input.active && input.contacts_total == 0 {
+        out.push(Alert::new(
+            "no_contacts",
+            AlertSeverity::Warning,
+            "the campaign is active but has no contacts: upload a contact file".into(),
+        ));
+    }
+    // Stable sort: most severe first, the order above within a severity.
+    out.sort_by_key(|a| std::cmp::Reverse(a.severity));
+    out
+}
+
+#[cfg(test)]
+mod alert_tests {
+    use super::*;
+
+    fn live(counts: OutcomeCounts) -> LiveMetrics {
+        let mut l = LiveMetrics::new(counts);
+        l.configured_pace_cps = 10;
+        l.pace_in_force_cps = 10;
+        l
+    }
+
+    fn codes(input: &AlertInput<'_>) -> Vec<(String, AlertSeverity)> {
+        health_alerts(input)
+            .into_iter()
+            .map(|a| (a.code, a.severity))
+            .collect()
+    }
+
+    fn input(live: &LiveMetrics) -> AlertInput<'_> {
+        AlertInput {
+            active: true,
+            live,
+            max_concurrent: 20,
+            contacts_total: 100,
+        }
+    }
+
+    #[test]
+    fn a_healthy_campaign_has_no_alerts() {
+        // GIVEN an active campaign at its configured pace, answering well
+        let l = live(OutcomeCounts {
+            attempts: 100,
+            answered: 60,
+            no_answer: 38,
+            failed: 2,
+            ..OutcomeCounts::default()
+        });
+        // THEN nothing is raised
+        assert!(health_alerts(&input(&l)).is_empty());
+    }
+
+    #[test]
+    fn a_pace_cut_below_the_configured_one_warns_only_while_active() {
+        let mut l = live(OutcomeCounts::default());
+        l.pace_in_force_cps = 4;
+        assert_eq!(
+            codes(&input(&l)),
+            vec![("pace_reduced".into(), AlertSeverity::Warning)]
+        );
+        let msg = &health_alerts(&input(&l))[0].message;
+        assert!(
+            msg.contains("4 calls/s") && msg.contains("10 calls/s"),
+            "{msg}"
+        );
+        // A paused campaign's pace in force is 0: that is no alert.
+        let paused = AlertInput {
+            active: false,
+            ..input(&l)
+        };
+        assert!(health_alerts(&paused).is_empty());
+    }
+
+    #[test]
+    fn the_failure_rate_warns_then_errs_but_not_on_a_small_sample() {
+        let failing = |attempts, failed| {
+            live(OutcomeCounts {
+                attempts,
+                failed,
+                answered: attempts - failed,
+                ..OutcomeCounts::default()
+            })
+        };
+        let l = failing(100, 12);
+        assert_eq!(
+            codes(&input(&l)),
+            vec![("high_failure_rate".into(), AlertSeverity::Warning)]
+        );
+        let l = failing(100, 30);
+        assert_eq!(
+            codes(&input(&l)),
+            vec![("high_failure_rate".into(), AlertSeverity::Error)]
+        );
+        // 5 of 10 failed: too few attempts to tell.
+        let l = failing(10, 5);
+        assert!(health_alerts(&input(&l)).is_empty());
+    }
+
+    #[test]
+    fn busy_slots_opt_outs_and_silence_are_reported_most_severe_first() {
+        // GIVEN every slot busy, 10% opt-outs, a low answer rate and 30% failures
+        let mut l = live(OutcomeCounts {
+            attempts: 300,
+            answered: 18,
+            opted_out: 2,
+            no_answer: 190,
+            failed: 90,
+            ..OutcomeCounts::default()
+        });
+        l.active_calls = 20;
+        // WHEN the alerts are computed
+        let got = codes(&input(&l));
+        // THEN all four are there, errors before warnings before infos
+        assert_eq!(
+            got,
+            vec![
+                ("high_failure_rate".into(), AlertSeverity::Error),
+                ("high_opt_out_rate".into(), AlertSeverity::Warning),
+                ("concurrency_saturated".into(), AlertSeverity::Info),
+                ("low_answer_rate".into(), AlertSeverity::Info),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_active_campaign_without_contacts_warns() {
+        let l = live(OutcomeCounts::default());
+        let empty = AlertInput {
+            contacts_total: 0,
+            ..input(&l)
+        };
+        assert_eq!(
+            codes(&empty),
+            vec![("no_contacts".into(), AlertSeverity::Warning)]
+        );
+    }
+
+    #[test]
+    fn alerts_serialize_with_lower_case_severities() {
+        let a = Alert::new("x", AlertSeverity::Warning, "m".into());
+        assert_eq!(
+            serde_json::to_value(&a).unwrap_or_default(),
+            serde_json::json!({"code": "x", "severity": "warning", "message": "m"})
+        );
+    }
+}

@@ -138,6 +138,15 @@ pub enum RetryConfigError {
     ZeroAttempts,
 }
 
+/// One problem of a rule list ([`RetryPolicy::check_rules_yaml`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleProblem {
+    /// The rule's 0-based position; `None` when the document itself is wrong.
+    pub index: Option<usize>,
+    /// Starts with `rule <index>:` when there is an index.
+    pub message: String,
+}
+
 impl RetryRule {
     /// Checks the rule; `index` is its position, for the error.
     pub fn validate(&self, index: usize) -> Result<(), RetryConfigError> {
@@ -181,6 +190,43 @@ impl RetryPolicy {
             rule.validate(index)?;
         }
         Ok(rules)
+    }
+
+    /// Like [`RetryPolicy::rules_from_yaml`], but reports every problem
+    /// of the list at once (an editor shows them all): each rule is read
+    /// on its own, so a wrong key in one rule does not hide a bad day in
+    /// another. A document that is not a YAML list is one problem without
+    /// an index.
+    pub fn check_rules_yaml(yaml: &str) -> Result<Vec<RetryRule>, Vec<RuleProblem>> {
+        let items: Vec<serde_norway::Value> = serde_norway::from_str(yaml).map_err(|e| {
+            vec![RuleProblem {
+                index: None,
+                message: RetryConfigError::Yaml(e.to_string()).to_string(),
+            }]
+        })?;
+        let mut rules = Vec::with_capacity(items.len());
+        let mut problems = Vec::new();
+        for (index, item) in items.into_iter().enumerate() {
+            let checked = serde_norway::from_value::<RetryRule>(item)
+                .map_err(|e| format!("rule {index}: {e}"))
+                .and_then(|rule| {
+                    rule.validate(index)
+                        .map(|()| rule)
+                        .map_err(|e| e.to_string())
+                });
+            match checked {
+                Ok(rule) => rules.push(rule),
+                Err(message) => problems.push(RuleProblem {
+                    index: Some(index),
+                    message,
+                }),
+            }
+        }
+        if problems.is_empty() {
+            Ok(rules)
+        } else {
+            Err(problems)
+        }
     }
 
     pub fn validate(&self) -> Result<(), RetryConfigError> {
@@ -474,6 +520,37 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn checking_a_rule_list_reports_every_bad_rule_with_its_index() {
+        // GIVEN a list whose rules 1 and 2 are wrong in different ways
+        let yaml = "- {day_of_week: Sat, start_time: '10:00:00', end_time: '11:00:00', retry_interval_minutes: 5}\n\
+                    - {day_of_week: funday, start_time: '10:00:00', end_time: '11:00:00', retry_interval_minutes: 5}\n\
+                    - {day_of_week: sunday, start_time: '10:00:00', end_time: '11:00:00', retry_interval_minutes: 5, colour: red}\n";
+        // WHEN it is checked
+        let problems = RetryPolicy::check_rules_yaml(yaml).unwrap_err();
+        // THEN both are named, in order, and the good rule is not
+        let indexes: Vec<_> = problems.iter().map(|p| p.index).collect();
+        assert_eq!(indexes, vec![Some(1), Some(2)]);
+        assert_eq!(
+            problems[0].message,
+            "rule 1: unknown day_of_week \"funday\""
+        );
+        assert!(
+            problems[1].message.starts_with("rule 2: ") && problems[1].message.contains("colour"),
+            "{:?}",
+            problems[1]
+        );
+        // A good list parses as rules_from_yaml parses it; a broken document has no index.
+        assert_eq!(
+            RetryPolicy::check_rules_yaml(EXAMPLE_004).unwrap(),
+            RetryPolicy::rules_from_yaml(EXAMPLE_004).unwrap()
+        );
+        assert_eq!(RetryPolicy::check_rules_yaml("").unwrap(), vec![]);
+        let broken = RetryPolicy::check_rules_yaml("- [1, 2").unwrap_err();
+        assert_eq!(broken.len(), 1);
+        assert_eq!(broken[0].index, None);
     }
 
     #[test]

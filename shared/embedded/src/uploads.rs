@@ -3,7 +3,10 @@
 //! `<base>/<key>?content_type=…&expires=<unix seconds>&signature=<hex>`,
 //! signed with a per-process key; the server that owns the store checks the
 //! signature and the time with [`LocalUploads::verify`] before it stores the
-//! body (the same contract as an S3 presigned PUT).
+//! body (the same contract as an S3 presigned PUT). Read links
+//! ([`ObjectStore::presign_get`], the console's audio playback) are
+//! `<base>/<key>?expires=…&signature=…`, checked with
+//! [`LocalUploads::verify_get`].
 
 use std::sync::Arc;
 
@@ -78,6 +81,41 @@ impl LocalUploads {
     pub fn verify(&self, key: &str, content_type: &str, expires: i64, signature: &str) -> bool {
         let expected = digest(&self.key, &[key, content_type, &expires.to_string()]);
         expected == signature && self.clock.now().timestamp() <= expires
+    }
+}
+
+impl LocalUploads {
+    /// Whether a read link's `signature` is ours for this key and expiry,
+    /// and the expiry has not passed. Read and upload links are signed over
+    /// different fields, so neither passes for the other.
+    pub fn verify_get(&self, key: &str, expires: i64, signature: &str) -> bool {
+        let expected = digest(&self.key, &["GET", key, &expires.to_string()]);
+        expected == signature && self.clock.now().timestamp() <= expires
+    }
+}
+
+/// The store behind the links: reads and writes go to the objects; a
+/// presigned GET is a signed link back to the server that owns them.
+#[async_trait]
+impl ObjectStore for LocalUploads {
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> PortResult<()> {
+        self.objects.put(key, bytes, content_type).await
+    }
+
+    async fn get(&self, key: &str) -> PortResult<Option<Vec<u8>>> {
+        self.objects.get(key).await
+    }
+
+    async fn presign_get(&self, key: &str, expires_in: Duration) -> PortResult<String> {
+        if key.is_empty() || key.contains("..") {
+            return Err(PortError::Invalid(format!("object key {key:?}")));
+        }
+        let expires = (self.clock.now() + expires_in).timestamp();
+        let signature = digest(&self.key, &["GET", key, &expires.to_string()]);
+        Ok(format!(
+            "{}/{key}?expires={expires}&signature={signature}",
+            self.base_url
+        ))
     }
 }
 
@@ -164,6 +202,38 @@ mod tests {
         assert!(!up.verify("audio/a.wav", "audio/mpeg", expires, &sig));
         clock.advance(Duration::minutes(6));
         assert!(!up.verify("audio/a.wav", "audio/wav", expires, &sig));
+    }
+
+    #[tokio::test]
+    async fn a_read_link_verifies_until_it_expires_and_is_no_upload_link() {
+        // GIVEN a read link for one key
+        let clock = Arc::new(ManualClock::new(crate::testing::monday_morning()));
+        let up = LocalUploads::new(
+            Arc::new(MemoryObjects::new()),
+            "http://h/u",
+            [7; 32],
+            clock.clone(),
+        );
+        let url = up
+            .presign_get("audio/a.wav", Duration::minutes(5))
+            .await
+            .expect("link");
+        assert!(url.starts_with("http://h/u/audio/a.wav?"), "{url}");
+        let q = url.split_once('?').expect("query").1;
+        let field = |name: &str| {
+            q.split('&')
+                .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                .expect("field")
+                .to_owned()
+        };
+        let expires: i64 = field("expires").parse().expect("n");
+        let sig = field("signature");
+        // THEN it reads that key only, never uploads, and expires
+        assert!(up.verify_get("audio/a.wav", expires, &sig));
+        assert!(!up.verify_get("audio/b.wav", expires, &sig));
+        assert!(!up.verify("audio/a.wav", "GET", expires, &sig));
+        clock.advance(Duration::minutes(6));
+        assert!(!up.verify_get("audio/a.wav", expires, &sig));
     }
 
     #[tokio::test]

@@ -1,5 +1,6 @@
 //! Audio messages: a presigned upload link (MP3 or WAV, at most 10 MB, the
-//! type checked before a link is given) and the list of uploaded files.
+//! type checked before a link is given) and the list of uploaded files, each
+//! with a link to play it.
 
 use std::sync::Arc;
 
@@ -139,6 +140,9 @@ pub struct AudioFile {
     #[serde(flatten)]
     pub object: ObjectInfo,
     pub audio: String,
+    /// A link a browser can GET to play the file (presigned on AWS), valid
+    /// for `audio_play_ttl`.
+    pub play_url: String,
 }
 
 /// `GET /api/audio`.
@@ -158,15 +162,19 @@ pub async fn list(
             },
         )
         .await?;
+    let mut items = Vec::with_capacity(page.items.len());
+    for o in page.items {
+        items.push(AudioFile {
+            audio: format!("{}{}", state.config.audio_location_prefix, o.key),
+            play_url: state
+                .audio_files
+                .presign_get(&o.key, state.config.audio_play_ttl)
+                .await?,
+            object: o,
+        });
+    }
     Ok(Json(ListResponse {
-        items: page
-            .items
-            .into_iter()
-            .map(|o| AudioFile {
-                audio: format!("{}{}", state.config.audio_location_prefix, o.key),
-                object: o,
-            })
-            .collect(),
+        items,
         next_cursor: page.next,
     }))
 }

@@ -6,9 +6,11 @@ pub mod audio;
 pub mod blacklist;
 pub mod campaigns;
 pub mod contacts;
+pub mod me;
 pub mod metrics;
 pub mod reports;
 pub mod v1;
+pub mod validate;
 
 use std::sync::Arc;
 
@@ -48,6 +50,7 @@ const READERS: Access = Access::Roles(&[A, M, N]);
 pub const ROUTES: &[(&str, &str, Access)] = &[
     ("GET", "/health", Access::Public),
     ("GET", "/openapi.json", Access::Public),
+    ("GET", "/api/me", READERS),
     ("POST", "/api/campaigns", MANAGERS),
     ("GET", "/api/campaigns", MANAGERS),
     ("GET", "/api/campaigns/{id}", MANAGERS),
@@ -71,7 +74,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ),
     ("GET", "/api/campaigns/{id}/metrics", READERS),
     ("GET", "/api/campaigns/{id}/metrics/history", READERS),
+    ("GET", "/api/campaigns/{id}/metrics/stream", READERS),
     ("POST", "/api/campaigns/{id}/reports", READERS),
+    ("GET", "/api/campaigns/{id}/reports", READERS),
     ("GET", "/api/campaigns/{id}/reports/{report_id}", READERS),
     (
         "GET",
@@ -80,6 +85,9 @@ pub const ROUTES: &[(&str, &str, Access)] = &[
     ),
     ("GET", "/api/metrics", READERS),
     ("GET", "/api/metrics/compare", READERS),
+    ("GET", "/api/metrics/stream", READERS),
+    ("POST", "/api/ivr-flows/validate", MANAGERS),
+    ("POST", "/api/retry-rules/validate", MANAGERS),
     ("POST", "/api/blacklist", MANAGERS),
     ("POST", "/api/blacklist/imports", ADMIN),
     ("GET", "/api/blacklist/export", ADMIN),
@@ -207,6 +215,7 @@ pub fn router(state: Arc<ApiState>) -> Router {
     let api = Router::new()
         .route("/health", get(health))
         .route("/openapi.json", get(openapi))
+        .route("/api/me", get(me::me))
         .route(
             "/api/campaigns",
             post(campaigns::create).get(campaigns::list),
@@ -240,7 +249,14 @@ pub fn router(state: Arc<ApiState>) -> Router {
         )
         .route("/api/campaigns/{id}/metrics", get(metrics::live))
         .route("/api/campaigns/{id}/metrics/history", get(metrics::history))
-        .route("/api/campaigns/{id}/reports", post(reports::create))
+        .route(
+            "/api/campaigns/{id}/metrics/stream",
+            get(metrics::live_stream),
+        )
+        .route(
+            "/api/campaigns/{id}/reports",
+            post(reports::create).get(reports::list),
+        )
         .route("/api/campaigns/{id}/reports/{report_id}", get(reports::get))
         .route(
             "/api/campaigns/{id}/reports/{report_id}/download",
@@ -248,6 +264,9 @@ pub fn router(state: Arc<ApiState>) -> Router {
         )
         .route("/api/metrics", get(metrics::aggregate))
         .route("/api/metrics/compare", get(metrics::compare))
+        .route("/api/metrics/stream", get(metrics::aggregate_stream))
+        .route("/api/ivr-flows/validate", post(validate::ivr_flow))
+        .route("/api/retry-rules/validate", post(validate::retry_rules))
         .route("/api/blacklist", post(blacklist::add))
         .route("/api/blacklist/export", get(blacklist::export))
         .route(

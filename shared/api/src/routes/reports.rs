@@ -1,6 +1,7 @@
 //! Reports: build a campaign's report (CSV, XLSX or PDF) from its stored
 //! rows, store it in the reports bucket, answer a time-limited link; read a
-//! report's link again, or its bytes.
+//! report's link again, or its bytes; list a campaign's reports (those made
+//! through the API and by `report-generator`), newest first.
 
 use std::sync::Arc;
 
@@ -8,17 +9,18 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use campaign_core::ids::CampaignId;
 use campaign_core::metrics::{OutcomeCounts, Rates};
+use campaign_core::ports::PageRequest;
 use campaign_core::usecases::load_campaign;
 
 use super::audit;
 use crate::auth::{Allowed, Readers};
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::state::ApiState;
 
 type AppState = State<Arc<ApiState>>;
@@ -132,6 +134,7 @@ pub async fn create(
         format!("campaign/{id}"),
         &serde_json::json!({
             "key": key, "format": req.format, "size_bytes": size,
+            "counts": report.counts,
         }),
     )
     .await?;
@@ -211,4 +214,116 @@ pub async fn download(
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(response)
+}
+
+/// When a report was made, from its id's time stamp.
+fn created_at(report_id: &str) -> Option<DateTime<Utc>> {
+    let stamp = report_id.split('.').next()?;
+    NaiveDateTime::parse_from_str(stamp, "%Y%m%dT%H%M%SZ")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportsQuery {
+    /// `YYYY-MM-DD` (UTC), inclusive: reports made on or after this day.
+    pub from: Option<NaiveDate>,
+    /// `YYYY-MM-DD` (UTC), inclusive.
+    pub to: Option<NaiveDate>,
+}
+
+/// One report of a campaign's list.
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportItem {
+    pub report_id: String,
+    pub campaign_id: CampaignId,
+    pub format: ReportFormat,
+    pub status: &'static str,
+    pub created_at: DateTime<Utc>,
+    pub size_bytes: u64,
+    /// `GET` this path (with the same token) for the file itself.
+    pub download_path: String,
+    /// The counts the report was built from (known for reports made
+    /// through this API; absent for scheduled ones).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counts: Option<OutcomeCounts>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ReportList {
+    pub items: Vec<ReportItem>,
+}
+
+/// Most stored objects one listing reads (a campaign's reports are few;
+/// this only bounds a runaway prefix).
+const MAX_LISTED: usize = 5_000;
+
+/// `GET /api/campaigns/{id}/reports[?from=&to=]`: newest first.
+pub async fn list(
+    State(state): AppState,
+    _who: Readers,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<ReportsQuery>,
+) -> Result<Json<ReportList>, ApiError> {
+    if let (Some(from), Some(to)) = (q.from, q.to)
+        && to < from
+    {
+        return Err(ApiError::validation(
+            &["to: must not be before from".into()],
+        ));
+    }
+    let id = CampaignId::new(id);
+    load_campaign(&*state.campaigns, &id).await?;
+    let prefix = format!("reports/{id}/");
+    let mut objects = Vec::new();
+    let mut page = PageRequest::first(1000);
+    loop {
+        let p = state.report_index.list(&prefix, page.clone()).await?;
+        objects.extend(p.items);
+        match p.next {
+            Some(next) if objects.len() < MAX_LISTED => page.cursor = Some(next),
+            _ => break,
+        }
+    }
+    // The counts of reports made here are in their audit records.
+    let audit = state.audit.for_target(&format!("campaign/{id}")).await?;
+    let counts_of = |key: &str| {
+        audit
+            .iter()
+            .rev()
+            .filter(|r| r.action == "report.create")
+            .filter_map(|r| r.after.as_ref())
+            .find(|after| after.get("key").and_then(|k| k.as_str()) == Some(key))
+            .and_then(|after| after.get("counts"))
+            .and_then(|c| serde_json::from_value::<OutcomeCounts>(c.clone()).ok())
+    };
+    let mut items: Vec<ReportItem> = objects
+        .into_iter()
+        .filter_map(|o| {
+            let report_id = o.key.strip_prefix(&prefix)?.to_owned();
+            let format = parse_report_id(&report_id)?;
+            let created_at = created_at(&report_id)?;
+            let day = created_at.date_naive();
+            if q.from.is_some_and(|f| day < f) || q.to.is_some_and(|t| day > t) {
+                return None;
+            }
+            Some(ReportItem {
+                download_path: format!("/api/campaigns/{id}/reports/{report_id}/download"),
+                counts: counts_of(&o.key),
+                campaign_id: id.clone(),
+                report_id,
+                format,
+                status: "ready",
+                created_at,
+                size_bytes: o.size_bytes,
+            })
+        })
+        .collect();
+    items.sort_by(|a, b| {
+        b.created_at
+            .cmp(&a.created_at)
+            .then_with(|| b.report_id.cmp(&a.report_id))
+    });
+    Ok(Json(ReportList { items }))
 }

@@ -65,12 +65,14 @@ impl Harness {
     }
 
     pub fn with_config(config: ApiConfig) -> Self {
-        let local = Arc::new(Local::new(
+        let reports = Arc::new(MemoryObjects::new());
+        let local = Arc::new(Local::with_objects(
             LocalConfig {
                 dispatch_interval_secs: 5,
                 ..LocalConfig::default()
             },
             monday_morning(),
+            reports.clone(),
         ));
         let clock: Arc<dyn Clock> = local.clock.clone();
         let files = Arc::new(MemoryObjects::new());
@@ -78,6 +80,12 @@ impl Harness {
             files.clone(),
             "http://test/local-uploads",
             [3; 32],
+            clock.clone(),
+        ));
+        let report_index = Arc::new(LocalUploads::new(
+            reports,
+            "http://test/local-reports",
+            [4; 32],
             clock.clone(),
         ));
         let workflows = Arc::new(LocalWorkflows::new());
@@ -98,6 +106,8 @@ impl Harness {
             uploads: files.clone(),
             upload_links: uploads.clone(),
             audio: uploads.clone(),
+            audio_files: uploads.clone(),
+            report_index,
             workflows: workflows.clone(),
             secrets: secrets.clone(),
             ids: local.ids.clone(),
@@ -139,12 +149,24 @@ impl Harness {
             .unwrap_or_else(|e| match e {});
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map(|b| b.to_bytes())
-            .unwrap_or_default();
+        let streaming = headers
+            .get("content-type")
+            .is_some_and(|v| v.as_bytes().starts_with(b"text/event-stream"));
+        let bytes = if streaming {
+            // An event stream never ends: its first frame only.
+            let mut body = response.into_body();
+            match tokio::time::timeout(std::time::Duration::from_secs(5), body.frame()).await {
+                Ok(Some(Ok(frame))) => frame.into_data().unwrap_or_default(),
+                _ => Bytes::new(),
+            }
+        } else {
+            response
+                .into_body()
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default()
+        };
         Reply {
             status,
             headers,

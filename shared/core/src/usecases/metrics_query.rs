@@ -2,7 +2,8 @@
 //! the concurrency slots; its own queued tasks (contacts in progress less
 //! calls in progress) and due contacts; the measured dialling rate from the
 //! rate buckets; the adaptive pace in force beside the configured one;
-//! outcome counts from the live counters and the rates derived from them), the
+//! outcome counts from the live counters and the rates derived from them; the
+//! health alerts of `metrics::health_alerts` computed from all that), the
 //! aggregate over campaigns, a side-by-side comparison, and the history by
 //! day over a date range (from per-day counters written with the outcomes
 //! and follow-up results, `keys::daily`: a request reads only the days it
@@ -17,7 +18,8 @@ use crate::campaign::{Campaign, CampaignStatus};
 use crate::ids::CampaignId;
 use crate::messages::CallPurpose;
 use crate::metrics::{
-    DUE_COUNT_CAP, FollowUpResult, LiveMetrics, OutcomeCounts, RATE_WINDOW_SECS, Rates, aggregate,
+    Alert, AlertInput, DUE_COUNT_CAP, FollowUpResult, LiveMetrics, OutcomeCounts, RATE_WINDOW_SECS,
+    Rates, aggregate, health_alerts,
 };
 use crate::outcome::CallOutcome;
 use crate::ports::{
@@ -39,6 +41,10 @@ pub struct CampaignMetrics {
     pub at: DateTime<Utc>,
     pub live: LiveMetrics,
     pub contacts: StatusCounts,
+    /// Health alerts computed from this snapshot ([`health_alerts`]), most
+    /// severe first.
+    #[serde(default)]
+    pub alerts: Vec<Alert>,
 }
 
 /// Every campaign's counts summed, with the campaigns they came from.
@@ -212,6 +218,16 @@ impl MetricsQuery<'_> {
         live.dialling_rate_cps = LiveMetrics::measured_rate(starts);
         live.pace_in_force_cps = pace_in_force;
         live.configured_pace_cps = configured;
+        let alerts = health_alerts(&AlertInput {
+            active: campaign.status == CampaignStatus::Active,
+            live: &live,
+            max_concurrent: campaign.settings.pace.max_concurrent,
+            contacts_total: contacts.pending
+                + contacts.in_progress
+                + contacts.completed
+                + contacts.failed
+                + contacts.blacklisted,
+        });
         Ok(CampaignMetrics {
             campaign_id: id.clone(),
             name: campaign.name.clone(),
@@ -219,6 +235,7 @@ impl MetricsQuery<'_> {
             at: now,
             live,
             contacts,
+            alerts,
         })
     }
 

@@ -99,9 +99,9 @@ export async function startConsole(extraEnv = {}) {
     return p;
   }
 
-  async function shot(p, name) {
+  async function shot(p, name, { fullPage = true } = {}) {
     await p.waitForLoadState('networkidle').catch(() => {});
-    await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+    await p.screenshot({ path: join(SHOTS, `${name}.png`), fullPage });
   }
 
   /** A dev token for API calls the test makes itself (setup, not what is under test). */

@@ -90,11 +90,14 @@ export async function fetchJson<T>(path: string, init: RequestInit & { json?: un
   const response = await authedFetch(path, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
   const text = await response.text();
   let body: unknown = text;
+  let isJson = true;
   try {
     body = text ? JSON.parse(text) : undefined;
   } catch {
-    /* not JSON: keep the text for the error */
+    isJson = false; // keep the text for the error
   }
   if (!response.ok) throw ApiError.fromBody(response.status, body, response.statusText);
+  // A 2xx that is not JSON is not the API answering (a proxy or an HTML fallback page).
+  if (!isJson) throw new ApiError(response.status, 'not_json', `${path} did not answer JSON`);
   return body as T;
 }

@@ -2,7 +2,7 @@ import { edges as flowEdges, layout, type IvrFlow, type IvrNode } from '../lib/i
 
 const W = 170;
 const H = 58;
-const GAP_X = 90;
+const GAP_X = 140;
 const GAP_Y = 34;
 const PAD = 16;
 
@@ -49,7 +49,7 @@ export function FlowDiagram({ flow, selected, onSelect }: { flow: IvrFlow; selec
       width={width}
       height={height}
       viewBox={`0 0 ${width} ${height}`}
-      style={{ maxWidth: '100%', height: 'auto', direction: 'ltr', fontFamily: 'inherit' }}
+      style={{ direction: 'ltr', fontFamily: 'inherit', display: 'block' }}
     >
       <defs>
         <marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">

@@ -30,7 +30,7 @@ function Item({ label, children }: { label: string; children: React.ReactNode })
   return (
     <div>
       <Box variant="awsui-key-label">{label}</Box>
-      <div>{children ?? <Box color="text-status-inactive">—</Box>}</div>
+      <div dir="auto">{children ?? <Box color="text-status-inactive">—</Box>}</div>
     </div>
   );
 }
@@ -98,7 +98,7 @@ export default function CampaignDetail() {
     onSuccess: (c) => {
       void queryClient.invalidateQueries({ queryKey: ['campaigns'] });
       setCloneOpen(false);
-      flash('success', `Cloned into ${c.name} (${c.id}), a draft.`);
+      flash('success', <>Cloned into <bdi>{c.name}</bdi> ({c.id}), a draft.</>);
       navigate(`/campaigns/${c.id}`);
     },
   });
@@ -222,12 +222,13 @@ export default function CampaignDetail() {
               </Item>
               <Item label="Carrier">{s.carrier}</Item>
               <Item label="Caller id / ring time">{`${s.caller_id ?? 'default'} / ${s.ring_timeout_secs ?? 30} s`}</Item>
-              <Item label="Version">{`${c.version}, by ${c.created_by ?? '?'} on ${when(c.created_at) ?? '?'}`}</Item>
+              <Item label="Version">{`${c.version} (updated ${when(c.updated_at) ?? '?'})`}</Item>
+              <Item label="Created">{`by ${c.created_by ?? '?'} on ${when(c.created_at) ?? '?'}`}</Item>
             </SpaceBetween>
           </ColumnLayout>
         </Container>
         <Container header={<Header variant="h2" description={standard ? 'The standard flow around the campaign audio.' : undefined}>IVR flow</Header>}>
-          {problem ? <Alert type="warning">{problem}</Alert> : <FlowDiagram flow={flow} />}
+          {problem ? <Alert type="warning">{problem}</Alert> : <div style={{ overflowX: 'auto' }}><FlowDiagram flow={flow} /></div>}
         </Container>
       </SpaceBetween>
 

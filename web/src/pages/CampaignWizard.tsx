@@ -157,15 +157,17 @@ function WizardForm({ campaign }: { campaign?: Campaign }) {
       if (impact) {
         flash(
           'success',
-          <ul style={{ margin: 0 }}>
-            {impact.map((i) => (
-              <li key={i}>{i}</li>
-            ))}
-          </ul>,
-          `Saved ${c.name} (version ${c.version}). When each change applies:`,
+          <>
+            Saved <bdi>{c.name}</bdi> (version {c.version}). When each change applies:
+            <ul style={{ margin: 0 }}>
+              {impact.map((i) => (
+                <li key={i}>{i}</li>
+              ))}
+            </ul>
+          </>,
         );
       } else {
-        flash('success', `Created ${c.name} (${c.id}) as a draft. Add contacts, then start it.`);
+        flash('success', <>Created <bdi>{c.name}</bdi> ({c.id}) as a draft. Add contacts, then start it.</>);
       }
       navigate(`/campaigns/${c.id}`);
     },
@@ -187,6 +189,8 @@ function WizardForm({ campaign }: { campaign?: Campaign }) {
   const lockedNote =
     campaign && isRunning(campaign.status) ? 'Locked while the campaign runs (audio, IVR flow and carrier): pause and clone to change it.' : undefined;
   const voice = draft.kind !== 'sms';
+  // Editing: every step may be skipped to (the step list links straight to Pace, say).
+  const editingAny = campaign !== undefined;
   const windows = gridToWindows(draft.grid);
   const generalProblems = fieldProblems(submitError).filter((p) => p.field === null);
 
@@ -210,11 +214,12 @@ function WizardForm({ campaign }: { campaign?: Campaign }) {
         cancelButton: 'Cancel',
         previousButton: 'Previous',
         nextButton: 'Next',
-        optional: 'optional',
+        optional: campaign ? 'may skip' : 'optional',
       }}
       steps={[
         {
           title: 'Name and kind',
+          isOptional: editingAny,
           description: campaign ? `Editing ${campaign.id} (${campaign.status}, version ${campaign.version})` : undefined,
           content: (
             <Container>
@@ -235,7 +240,7 @@ function WizardForm({ campaign }: { campaign?: Campaign }) {
         },
         {
           title: 'Message and IVR flow',
-          isOptional: !voice,
+          isOptional: editingAny || !voice,
           content: voice ? (
             <SpaceBetween size="l">
               <Container header={<Header variant="h2">Audio message</Header>}>
@@ -293,6 +298,7 @@ function WizardForm({ campaign }: { campaign?: Campaign }) {
         },
         {
           title: 'Texts',
+          isOptional: editingAny,
           content: (
             <Container header={<Header variant="h2" description="{{name}} placeholders are filled from each contact's columns, phone and campaign.">SMS and TTS texts</Header>}>
               <ColumnLayout columns={2}>
@@ -334,6 +340,7 @@ function WizardForm({ campaign }: { campaign?: Campaign }) {
         },
         {
           title: 'Schedule',
+          isOptional: editingAny,
           content: (
             <SpaceBetween size="l">
               <Container header={<Header variant="h2">Time zone and dates</Header>}>
@@ -385,10 +392,11 @@ function WizardForm({ campaign }: { campaign?: Campaign }) {
         },
         {
           title: 'Pace and retries',
+          isOptional: editingAny,
           content: (
             <SpaceBetween size="l">
               <Container header={<Header variant="h2">Pace</Header>}>
-                <ColumnLayout columns={4}>
+                <ColumnLayout columns={3}>
                   <FormField label="Calls per second" errorText={fieldError('pace')}>
                     <Input type="number" value={draft.cps} onChange={(e) => set('cps', e.detail.value)} ariaLabel="Calls per second" />
                   </FormField>
@@ -451,7 +459,7 @@ function WizardForm({ campaign }: { campaign?: Campaign }) {
                       }}
                       rows={10}
                       ariaLabel="Retry rules YAML"
-                      placeholder={EXAMPLE_RULES_YAML}
+                      placeholder="No rules: retry after the interval above"
                       spellcheck={false}
                     />
                   </FormField>
@@ -528,7 +536,7 @@ function Summary({ label, children }: { label: string; children: React.ReactNode
   return (
     <div>
       <Box variant="awsui-key-label">{label}</Box>
-      <div>{children || <Box color="text-status-inactive">—</Box>}</div>
+      <div dir="auto">{children || <Box color="text-status-inactive">—</Box>}</div>
     </div>
   );
 }

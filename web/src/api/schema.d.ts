@@ -79,6 +79,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who the caller is and what the console may offer them
+         * @description The console shows only what `can` allows; the routes still refuse the rest (403).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description The caller */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Me"];
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/campaigns": {
         parameters: {
             query?: never;
@@ -964,6 +1005,52 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/campaigns/{id}/metrics/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live metrics of a campaign as a stream
+         * @description Server-Sent Events (text/event-stream): an `event: metrics` whose data is exactly the JSON of the plain route, sent at once and then every second; `: keep-alive` comments otherwise; `event: error` (the error shape) when one snapshot fails. Send the usual Authorization header (read it with fetch and a stream reader, not EventSource). 501 streaming_unavailable where responses cannot stream (Lambda behind API Gateway): poll the plain route every second instead.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description Campaign id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Events (each data: a CampaignMetrics JSON) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                501: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/campaigns/{id}/reports": {
         parameters: {
             query?: never;
@@ -971,7 +1058,42 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** The campaign's reports, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Made on or after this day (UTC) */
+                    from?: string;
+                    /** @description Made on or before this day (UTC) */
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    /** @description Campaign id */
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Reports made through the API and by the scheduled generator */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: components["schemas"]["ReportItem"][];
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
         put?: never;
         /** Build a report */
         post: {
@@ -1144,6 +1266,160 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/metrics/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Aggregate metrics as a stream
+         * @description Server-Sent Events (text/event-stream): an `event: metrics` whose data is exactly the JSON of the plain route, sent at once and then every second; `: keep-alive` comments otherwise; `event: error` (the error shape) when one snapshot fails. Send the usual Authorization header (read it with fetch and a stream reader, not EventSource). 501 streaming_unavailable where responses cannot stream (Lambda behind API Gateway): poll the plain route every second instead.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Comma-separated ids (all campaigns when absent) */
+                    campaign_ids?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Events (each data: an AggregateMetrics JSON) */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                404: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+                501: components["responses"]["Error"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/ivr-flows/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check an IVR flow
+         * @description The core's own checks (the ones campaign settings go through). 422 validation_failed lists every problem in details.fields: field is the node id, or `flow` for the whole flow.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["IvrFlow"];
+                };
+            };
+            responses: {
+                /** @description Valid */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            valid: true;
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                413: components["responses"]["Error"];
+                415: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/retry-rules/validate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check retry rules (call-manager YAML)
+         * @description 422 validation_failed: details.fields has one entry per bad rule, `rule` its 0-based index (null when the document is not a YAML list); the message names each as `rule N: ...`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A YAML list of {day_of_week, start_time, end_time, retry_interval_minutes} */
+                        yaml: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description The parsed rules */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rules: components["schemas"]["RetryRule"][];
+                        };
+                    };
+                };
+                400: components["responses"]["Error"];
+                401: components["responses"]["Error"];
+                403: components["responses"]["Error"];
+                413: components["responses"]["Error"];
+                415: components["responses"]["Error"];
+                422: components["responses"]["Error"];
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -1678,12 +1954,7 @@ export interface components {
         RetryPolicy: {
             max_attempts?: number;
             retry_on?: string[];
-            rules?: {
-                day_of_week?: string;
-                start_time?: string;
-                end_time?: string;
-                retry_interval_minutes?: number;
-            }[];
+            rules?: components["schemas"]["RetryRule"][];
             default_interval_minutes?: number;
         };
         CampaignSettings: {
@@ -1831,10 +2102,19 @@ export interface components {
             import?: components["schemas"]["ImportRecord"];
         };
         LiveMetrics: {
-            active_calls?: number;
-            queue_depth?: number;
-            dialling_rate_cps?: number;
-            counts?: {
+            /** @description Calls in progress (concurrency slots held) */
+            active_calls: number;
+            /** @description The campaign's dial tasks sent and not yet on a call */
+            queue_depth: number;
+            /** @description Contacts due now and not yet sent (counted up to 1000) */
+            due_contacts: number;
+            due_contacts_capped: boolean;
+            /** @description Measured calls started per second (last 10 s) */
+            dialling_rate_cps: number;
+            /** @description The adaptive pace in force (0 unless active) */
+            pace_in_force_cps: number;
+            configured_pace_cps: number;
+            counts: {
                 attempts?: number;
                 answered?: number;
                 converted?: number;
@@ -1849,7 +2129,7 @@ export interface components {
                 tts_delivered?: number;
                 tts_failed?: number;
             };
-            rates?: {
+            rates: {
                 answer_rate?: number;
                 conversion_rate?: number;
                 opt_out_rate?: number;
@@ -1858,28 +2138,44 @@ export interface components {
                 failure_rate?: number;
             };
         };
+        Alert: {
+            /**
+             * @description pace_reduced, high_failure_rate, high_opt_out_rate, concurrency_saturated, low_answer_rate, no_contacts
+             * @example pace_reduced
+             */
+            code: string;
+            /** @enum {string} */
+            severity: "info" | "warning" | "error";
+            message: string;
+        };
         CampaignMetrics: {
-            campaign_id?: string;
-            name?: string;
-            status?: components["schemas"]["CampaignStatus"];
+            campaign_id: string;
+            name: string;
+            status: components["schemas"]["CampaignStatus"];
             /** Format: date-time */
-            at?: string;
-            live?: components["schemas"]["LiveMetrics"];
-            contacts?: {
+            at: string;
+            live: components["schemas"]["LiveMetrics"];
+            contacts: {
                 pending?: number;
                 in_progress?: number;
                 completed?: number;
                 failed?: number;
                 blacklisted?: number;
             };
+            /** @description Health alerts from this snapshot, most severe first */
+            alerts: components["schemas"]["Alert"][];
         };
         AggregateMetrics: {
             /** Format: date-time */
-            at?: string;
-            campaigns?: number;
-            active_calls?: number;
-            queue_depth?: number;
-            counts?: {
+            at: string;
+            campaigns: number;
+            active_calls: number;
+            queue_depth: number;
+            due_contacts: number;
+            dialling_rate_cps: number;
+            /** @description The whole dial queue (every campaign; approximate on SQS) */
+            dial_queue_depth: number;
+            counts: {
                 attempts?: number;
                 answered?: number;
                 converted?: number;
@@ -1894,7 +2190,7 @@ export interface components {
                 tts_delivered?: number;
                 tts_failed?: number;
             };
-            rates?: {
+            rates: {
                 answer_rate?: number;
                 conversion_rate?: number;
                 opt_out_rate?: number;
@@ -1902,12 +2198,70 @@ export interface components {
                 no_answer_rate?: number;
                 failure_rate?: number;
             };
-            contacts?: {
+            contacts: {
                 pending?: number;
                 in_progress?: number;
                 completed?: number;
                 failed?: number;
                 blacklisted?: number;
+            };
+        };
+        Me: {
+            subject: string;
+            /** @enum {string} */
+            role: "administrator" | "campaign-manager" | "analyst";
+            can: {
+                manage_campaigns: boolean;
+                administer_blacklist: boolean;
+            };
+        };
+        RetryRule: {
+            /** @example saturday */
+            day_of_week: string;
+            /** @example 10:00:00 */
+            start_time: string;
+            /** @example 12:00:00 */
+            end_time: string;
+            retry_interval_minutes: number;
+        };
+        /** @description 003's IVRFlowDefinition: nodes play_audio, menu, capture_input, action */
+        IvrFlow: {
+            startNodeId: string;
+            nodes: ({
+                id: string;
+                /** @enum {string} */
+                type: "play_audio" | "menu" | "capture_input" | "action";
+                nextNodeId?: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+        };
+        ReportItem: {
+            report_id: string;
+            campaign_id: string;
+            /** @enum {string} */
+            format: "csv" | "xlsx" | "pdf";
+            /** @enum {string} */
+            status: "ready";
+            /** Format: date-time */
+            created_at: string;
+            size_bytes: number;
+            download_path: string;
+            /** @description Present for reports made through the API */
+            counts?: {
+                attempts?: number;
+                answered?: number;
+                converted?: number;
+                opted_out?: number;
+                busy?: number;
+                no_answer?: number;
+                failed?: number;
+                disconnected?: number;
+                blacklisted?: number;
+                sms_sent?: number;
+                sms_failed?: number;
+                tts_delivered?: number;
+                tts_failed?: number;
             };
         };
         DayMetrics: {
@@ -1990,11 +2344,13 @@ export interface components {
             audio?: string;
         };
         AudioFile: {
-            key?: string;
-            size_bytes?: number;
+            key: string;
+            size_bytes: number;
             /** Format: date-time */
             last_modified?: string | null;
-            audio?: string;
+            audio: string;
+            /** @description GET it to play the file (presigned; valid for an hour) */
+            play_url: string;
         };
     };
     responses: {

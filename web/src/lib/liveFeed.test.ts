@@ -86,6 +86,27 @@ describe('startLiveFeed', () => {
     expect(states.map((s) => s.mode)).toEqual(['connecting', 'stream']);
   });
 
+  it('GIVEN an error event in the stream THEN the state says so, and the next snapshot clears it', async () => {
+    const states: FeedState[] = [];
+    const data: unknown[] = [];
+    const body = new ReadableStream<Uint8Array>({
+      start(c) {
+        const enc = new TextEncoder();
+        c.enqueue(enc.encode('event: metrics\ndata: {"n":1}\n\nevent: error\ndata: {"error":{"code":"unavailable","message":"the store timed out"}}\n\nevent: metrics\ndata: {"n":2}\n\n'));
+      },
+    });
+    const stop = startLiveFeed({
+      streamPath: '/s',
+      pollPath: '/p',
+      fetch: async () => new Response(body, { status: 200, headers: { 'content-type': 'text/event-stream' } }),
+      onData: (d) => data.push(d),
+      onState: (s) => states.push(s),
+    });
+    await waitFor(() => data.length >= 2);
+    stop();
+    expect(states).toEqual([{ mode: 'connecting' }, { mode: 'stream' }, { mode: 'stream', error: 'the store timed out' }, { mode: 'stream' }]);
+  });
+
   it('GIVEN polling answers an error THEN the state carries the API message', async () => {
     const states: FeedState[] = [];
     const stop = startLiveFeed({

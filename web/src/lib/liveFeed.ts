@@ -43,7 +43,7 @@ export function decideAfterStream(outcome: StreamOutcome, failures: number): Dec
 
 export type FeedState =
   | { mode: 'connecting' }
-  | { mode: 'stream' }
+  | { mode: 'stream'; error?: string }
   | { mode: 'polling'; reason: string; error?: string }
   | { mode: 'stopped'; reason: string };
 
@@ -87,10 +87,23 @@ export function startLiveFeed<T>(opts: FeedOptions<T>): () => void {
       return { kind: 'not_a_stream' };
     }
     let first = true;
+    let lastWasError = false;
     try {
       await readSse(
         res.body,
         (e) => {
+          if (e.event === 'error') {
+            // The server could not take this snapshot; the stream goes on, so say so and keep reading.
+            let message = e.data;
+            try {
+              message = (JSON.parse(e.data) as { error?: { message?: string } }).error?.message ?? e.data;
+            } catch {
+              /* plain text */
+            }
+            opts.onState({ mode: 'stream', error: message });
+            lastWasError = true;
+            return;
+          }
           if (e.event !== 'metrics') return;
           let data: T;
           try {
@@ -101,7 +114,8 @@ export function startLiveFeed<T>(opts: FeedOptions<T>): () => void {
           if (first) {
             first = false;
             onFirst();
-          }
+          } else if (lastWasError) opts.onState({ mode: 'stream' });
+          lastWasError = false;
           opts.onData(data, Date.now());
         },
         signal,

@@ -63,7 +63,7 @@ function Freshness({ state, receivedAt, now, at }: { state: FeedState; receivedA
         Data {age}
         {snapshot}
       </Box>
-      {state.mode === 'polling' && state.error && <StatusIndicator type="error">{state.error}</StatusIndicator>}
+      {(state.mode === 'polling' || state.mode === 'stream') && state.error && <StatusIndicator type="error">{state.error}</StatusIndicator>}
     </SpaceBetween>
   );
 }

@@ -163,7 +163,7 @@ test('a manager requests a PDF report and downloads it', async () => {
   await page.getByText('The PDF report is ready').waitFor({ timeout: 30_000 });
   const [download] = await Promise.all([
     page.waitForEvent('download'),
-    page.getByRole('alert').getByRole('button', { name: /Download PDF/ }).click(),
+    page.getByRole('button', { name: /Download PDF/ }).first().click(),
   ]);
   const path = join(SHOTS, 'report.pdf');
   await download.saveAs(path);

@@ -93,6 +93,9 @@ impl Config {
             call_manager_token_secret: self.call_manager_token_secret_id.clone(),
             report_link_ttl: Duration::seconds(self.report_link_ttl_secs),
             audio_location_prefix: format!("s3://{}/", self.audio_bucket),
+            // API Gateway's HTTP API buffers a Lambda's whole response: the
+            // metrics streams answer 501 and the console polls instead.
+            streaming: false,
             ..ApiConfig::default()
         }
     }
@@ -299,6 +302,8 @@ pub async fn build_state(config: &Config) -> anyhow::Result<ApiState> {
         uploads: Arc::new(S3Objects::new(clients.s3.clone(), &config.uploads_bucket)),
         upload_links: uploads,
         audio: Arc::new(S3Uploads::new(clients.s3.clone(), &config.audio_bucket)),
+        audio_files: Arc::new(S3Objects::new(clients.s3.clone(), &config.audio_bucket)),
+        report_index: Arc::new(S3Uploads::new(clients.s3.clone(), &config.reports_bucket)),
         workflows: Arc::new(SfnWorkflows::new(sfn, &config.state_machine_arn)),
         secrets: Arc::new(SecretsManagerSecrets::new(
             clients.secrets.clone(),
@@ -382,6 +387,17 @@ mod tests {
                 "{name} is listed but never read"
             );
         }
+    }
+
+    #[test]
+    fn the_lambda_api_does_not_stream() {
+        // API Gateway's HTTP API buffers a Lambda's whole response, so the
+        // metrics streams must answer 501 rather than hang until the timeout.
+        let vars = full();
+        let lookup = |name: &str| vars.get(name).map(|v| (*v).to_owned());
+        let config = Config::from_lookup(&lookup).expect("config").api_config();
+        assert!(!config.streaming);
+        assert!(ApiConfig::default().streaming, "campaign serve streams");
     }
 
     #[test]

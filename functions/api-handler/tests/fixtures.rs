@@ -30,6 +30,8 @@ const EXPECTED: &[(&str, u16)] = &[
     ("blacklist-add", 201),
     ("blacklist-export-as-manager", 403),
     ("campaign-metrics", 200),
+    // API Gateway's HTTP API cannot stream: the console polls instead.
+    ("campaign-metrics-stream", 501),
     ("create-campaign", 201),
     ("create-campaign-as-analyst", 403),
     ("create-campaign-invalid", 422),
@@ -40,6 +42,7 @@ const EXPECTED: &[(&str, u16)] = &[
     ("health", 200),
     ("list-campaigns", 200),
     ("list-campaigns-no-token", 401),
+    ("me", 200),
     ("pause-draft-campaign", 409),
     ("start-campaign", 200),
     ("upload-contacts-csv", 201),
@@ -51,6 +54,30 @@ const EXPECTED: &[(&str, u16)] = &[
 
 fn fixtures_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../events/api-handler")
+}
+
+/// `api_handler::Config::api_config` for fixture environment values.
+fn lambda_config() -> ApiConfig {
+    let vars = [
+        ("CAMPAIGN_TABLE_PREFIX", "campaign-dev-"),
+        ("DIAL_QUEUE_URL", "https://sqs.example/dial"),
+        ("REPORTS_BUCKET", "reports"),
+        ("AUDIO_BUCKET", "audio"),
+        ("UPLOADS_BUCKET", "uploads"),
+        ("CALL_MANAGER_TOKEN_SECRET_ID", "call-manager-token"),
+        (
+            "STATE_MACHINE_ARN",
+            "arn:aws:states:eu-west-1:1:stateMachine:campaign",
+        ),
+    ];
+    let lookup = |name: &str| {
+        vars.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
+    };
+    api_handler::Config::from_lookup(&lookup)
+        .expect("fixture config")
+        .api_config()
 }
 
 async fn router() -> axum::Router {
@@ -109,16 +136,20 @@ async fn router() -> axum::Router {
         reports: Arc::new(MemoryObjects::new()),
         uploads: files,
         upload_links: uploads.clone(),
-        audio: uploads,
+        audio: uploads.clone(),
+        audio_files: uploads.clone(),
+        report_index: uploads,
         workflows: Arc::new(LocalWorkflows::new()),
+        // The secret's one format, `{"token": …}` (what the rotation writes).
         secrets: Arc::new(MapSecrets::new([(
             "call-manager-token",
-            "fixture-call-manager-token",
+            campaign_api::routes::v1::token_secret_string("fixture-call-manager-token"),
         )])),
         ids,
         clock: dyn_clock,
         auth: Authenticator::Gateway,
-        config: ApiConfig::default(),
+        // The settings api-handler runs with (streaming off among them).
+        config: lambda_config(),
         parser: PhoneParser::default(),
     };
     campaign_api::router(Arc::new(state))

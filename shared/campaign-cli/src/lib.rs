@@ -6,10 +6,12 @@
 //!   `campaign prices` (idle monthly cost); [`charts`] draws its PNGs.
 //! - [`bench`]: `campaign bench …` — the in-process parts of `bench/run`.
 //! - [`serve`]: `campaign serve` — the HTTP API on 127.0.0.1 with the pipeline running.
+//! - [`console`]: what `serve` adds for the operator console (static app, `/config.json`, dev sign-in).
 //! - [`token`]: `campaign token --role ROLE` — a development JWT for `serve`.
 
 pub mod bench;
 pub mod charts;
+pub mod console;
 pub mod contacts;
 pub mod demo;
 pub mod serve;
@@ -77,6 +79,10 @@ pub enum Command {
         /// Seconds between the workflow's dispatches.
         #[arg(long, default_value_t = 2)]
         dispatch_interval: u32,
+        /// The built console to serve at `/` (default: $CAMPAIGN_WEB_DIR,
+        /// else the repository's web/dist).
+        #[arg(long)]
+        web: Option<PathBuf>,
     },
     /// Print a development JWT that `campaign serve` accepts.
     Token {
@@ -140,7 +146,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             addr,
             seed,
             dispatch_interval,
-        } => serve::run(addr, seed, dispatch_interval),
+            web,
+        } => serve::run(addr, seed, dispatch_interval, web),
         Command::Token { role, hours } => token::run(role, hours),
     }
 }

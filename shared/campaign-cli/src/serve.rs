@@ -9,8 +9,14 @@
 //! upload links point back at this server (`PUT /local-uploads/...`); a
 //! contact file PUT there starts its import in the background, as the S3
 //! notification starts `contact-importer` on AWS.
+//!
+//! It also serves the operator console ([`crate::console`]): the built app
+//! from `web/dist` (or `--web DIR` / `CAMPAIGN_WEB_DIR`) at `/`,
+//! `GET /config.json` and `POST /local/sign-in` (development tokens from the
+//! loopback). Audio files play from signed `GET /local-uploads/...` links.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration as StdDuration;
@@ -19,8 +25,10 @@ use anyhow::Context;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
-use axum::routing::put;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
@@ -73,6 +81,9 @@ pub struct ServeOptions {
     /// The call-manager v1 token (`CALL_MANAGER_TOKEN`); v1 is refused without one.
     pub call_manager_token: Option<String>,
     pub jwt_key: Vec<u8>,
+    /// The built console (`index.html` and its assets); see
+    /// [`crate::console::web_dir`].
+    pub web_dir: PathBuf,
 }
 
 /// Binds the address and wires everything (does not serve yet).
@@ -92,7 +103,8 @@ pub async fn build(options: ServeOptions) -> anyhow::Result<Server> {
         dispatch_interval_secs: options.dispatch_interval_secs,
         ..LocalConfig::default()
     };
-    let objects: Arc<dyn ObjectStore> = Arc::new(MemoryObjects::new());
+    let reports = Arc::new(MemoryObjects::new());
+    let objects: Arc<dyn ObjectStore> = reports.clone();
     let local = Arc::new(Local::with_objects(config, Utc::now(), objects.clone()));
     let clock: Arc<dyn Clock> = Arc::new(WallClock(local.clock.clone()));
     let files = Arc::new(MemoryObjects::new());
@@ -106,6 +118,13 @@ pub async fn build(options: ServeOptions) -> anyhow::Result<Server> {
         link_key,
         clock.clone(),
     ));
+    // Lists the reports (its upload links are never handed out).
+    let report_index = Arc::new(LocalUploads::new(
+        reports,
+        format!("http://{addr}/local-reports"),
+        link_key,
+        clock.clone(),
+    ));
     let workflows = Arc::new(LocalWorkflows::new());
     let secrets = MapSecrets::default();
     if let Some(token) = &options.call_manager_token {
@@ -114,6 +133,7 @@ pub async fn build(options: ServeOptions) -> anyhow::Result<Server> {
             campaign_api::routes::v1::token_secret_string(token),
         );
     }
+    let jwt = Arc::new(DevJwt::new(options.jwt_key.clone()));
     let state = Arc::new(ApiState {
         campaigns: local.store.clone(),
         contacts: local.store.clone(),
@@ -126,11 +146,13 @@ pub async fn build(options: ServeOptions) -> anyhow::Result<Server> {
         uploads: files.clone(),
         upload_links: uploads.clone(),
         audio: uploads.clone(),
+        audio_files: uploads.clone(),
+        report_index,
         workflows: workflows.clone(),
         secrets: Arc::new(secrets),
         ids: local.ids.clone(),
-        clock,
-        auth: Authenticator::Dev(Arc::new(DevJwt::new(options.jwt_key.clone()))),
+        clock: clock.clone(),
+        auth: Authenticator::Dev(jwt.clone()),
         config: ApiConfig {
             call_manager_token_secret: TOKEN_SECRET.into(),
             audio_location_prefix: "local://".into(),
@@ -138,15 +160,30 @@ pub async fn build(options: ServeOptions) -> anyhow::Result<Server> {
         },
         parser: PhoneParser::default(),
     });
-    let app = campaign_api::router(state.clone()).merge(
-        Router::new()
-            .route("/local-uploads/{*key}", put(receive_upload))
-            .layer(DefaultBodyLimit::max(MAX_LOCAL_UPLOAD))
-            .with_state(Receiver {
-                uploads,
-                api: state.clone(),
-            }),
-    );
+    let app = campaign_api::router(state.clone())
+        .merge(
+            Router::new()
+                .route(
+                    "/local-uploads/{*key}",
+                    put(receive_upload).get(send_upload),
+                )
+                .layer(DefaultBodyLimit::max(MAX_LOCAL_UPLOAD))
+                .with_state(Receiver {
+                    uploads,
+                    api: state.clone(),
+                }),
+        )
+        .merge(
+            Router::new()
+                .route("/config.json", get(crate::console::config_json))
+                .route("/local/sign-in", post(crate::console::sign_in))
+                .with_state(crate::console::SignIn { jwt, clock }),
+        )
+        // Outermost: console paths never reach the API's routes.
+        .layer(middleware::from_fn_with_state(
+            Arc::new(options.web_dir.clone()),
+            crate::console::static_files,
+        ));
     Ok(Server {
         addr,
         local,
@@ -162,6 +199,42 @@ struct LinkQuery {
     content_type: String,
     expires: i64,
     signature: String,
+}
+
+#[derive(Debug, Deserialize)]
+struct ReadLinkQuery {
+    expires: i64,
+    signature: String,
+}
+
+/// A signed read link (`play_url` of an audio file): the stored bytes with
+/// their content type.
+async fn send_upload(
+    State(Receiver { uploads, .. }): State<Receiver>,
+    Path(key): Path<String>,
+    Query(q): Query<ReadLinkQuery>,
+) -> Response {
+    if !uploads.verify_get(&key, q.expires, &q.signature) {
+        return (StatusCode::FORBIDDEN, "invalid or expired link\n").into_response();
+    }
+    match uploads.objects().get(&key).await {
+        Ok(Some(bytes)) => {
+            let ct = uploads
+                .objects()
+                .content_type(&key)
+                .and_then(|c| HeaderValue::from_str(&c).ok())
+                .unwrap_or(HeaderValue::from_static("application/octet-stream"));
+            let mut r = (StatusCode::OK, bytes).into_response();
+            r.headers_mut().insert(header::CONTENT_TYPE, ct);
+            r
+        }
+        Ok(None) => (StatusCode::NOT_FOUND, "no such file\n").into_response(),
+        Err(_) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "could not read the file\n",
+        )
+            .into_response(),
+    }
 }
 
 /// What the local upload links need: the store, and the API's ports to
@@ -274,18 +347,28 @@ impl Server {
             self.workflows.clone(),
             StdDuration::from_millis(200),
         ));
-        let result = axum::serve(self.listener, self.app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await;
+        // The peer address lets `/local/sign-in` check it is the loopback.
+        let result = axum::serve(
+            self.listener,
+            self.app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
         pipeline.abort();
         result.context("server failed")
     }
 }
 
-pub fn run(addr: String, seed: u64, dispatch_interval_secs: u32) -> anyhow::Result<ExitCode> {
+pub fn run(
+    addr: String,
+    seed: u64,
+    dispatch_interval_secs: u32,
+    web: Option<PathBuf>,
+) -> anyhow::Result<ExitCode> {
     let options = ServeOptions {
+        web_dir: crate::console::web_dir(web),
         addr,
         seed,
         dispatch_interval_secs,
@@ -300,9 +383,19 @@ pub fn run(addr: String, seed: u64, dispatch_interval_secs: u32) -> anyhow::Resu
         .build()?;
     runtime.block_on(async move {
         let v1 = options.call_manager_token.is_some();
+        let web_dir = options.web_dir.clone();
         let server = build(options).await?;
         let a = server.addr;
         eprintln!("campaign serve: http://{a}  (embedded adapters, simulated carrier: no call is placed)");
+        if web_dir.join("index.html").is_file() {
+            eprintln!("  console:  http://{a}/  (from {})", web_dir.display());
+        } else {
+            eprintln!(
+                "  console:  not built in {} ({})",
+                web_dir.display(),
+                crate::console::BUILD_HINT
+            );
+        }
         eprintln!("  token:    TOKEN=$(campaign token --role administrator)   # or campaign-manager, analyst");
         eprintln!("  try:      curl -H \"Authorization: Bearer $TOKEN\" http://{a}/api/campaigns");
         eprintln!("  API docs: http://{a}/openapi.json");

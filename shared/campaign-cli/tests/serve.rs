@@ -52,6 +52,7 @@ async fn a_campaign_driven_over_http_starts_dialling_in_real_time() {
         dispatch_interval_secs: 1,
         call_manager_token: Some("serve-test-token".into()),
         jwt_key: key.clone(),
+        web_dir: "/nonexistent/web/dist".into(),
     })
     .await
     .expect("server");
@@ -155,6 +156,7 @@ async fn a_file_put_to_a_presigned_link_is_imported_without_calling_run() {
         dispatch_interval_secs: 1,
         call_manager_token: None,
         jwt_key: key.clone(),
+        web_dir: "/nonexistent/web/dist".into(),
     })
     .await
     .expect("server");

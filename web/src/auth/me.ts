@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { fetchJson } from '../api/client';
+import { api, must } from '../api/client';
 import type { Role } from './session';
 
 /** GET /api/me: who is signed in and what the console should offer them (the API still decides). */
@@ -12,7 +12,7 @@ export interface Me {
 export function useMe() {
   return useQuery({
     queryKey: ['me'],
-    queryFn: () => fetchJson<Me>('/api/me'),
+    queryFn: async (): Promise<Me> => must(api.GET('/api/me')),
     staleTime: 5 * 60_000,
     retry: false,
   });

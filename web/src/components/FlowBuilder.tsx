@@ -13,7 +13,7 @@ import Input from '@cloudscape-design/components/input';
 import Select, { type SelectProps } from '@cloudscape-design/components/select';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator from '@cloudscape-design/components/status-indicator';
-import { fetchJson } from '../api/client';
+import { api, must, type Schemas } from '../api/client';
 import { describeError, fieldProblems } from '../api/errors';
 import {
   ACTION_TYPES,
@@ -304,7 +304,9 @@ export function FlowBuilder({
 }) {
   const [selected, setSelected] = useState<string | null>(flow.startNodeId || null);
   const [type, setType] = useState<SelectProps.Option>({ value: 'menu', label: 'Menu (keys)' });
-  const validate = useMutation({ mutationFn: (f: IvrFlow) => fetchJson<{ valid: boolean }>('/api/ivr-flows/validate', { method: 'POST', json: toApi(f) }) });
+  const validate = useMutation({
+    mutationFn: (f: IvrFlow) => must(api.POST('/api/ivr-flows/validate', { body: toApi(f) as unknown as Schemas['IvrFlow'] })),
+  });
   const change = (f: IvrFlow) => {
     validate.reset();
     onChange(f);

@@ -21,7 +21,7 @@ import Textarea from '@cloudscape-design/components/textarea';
 import Tiles from '@cloudscape-design/components/tiles';
 import TimeInput from '@cloudscape-design/components/time-input';
 import Wizard from '@cloudscape-design/components/wizard';
-import { api, fetchJson, must, type Campaign, type CampaignKind, type EditOutcome } from '../api/client';
+import { api, must, type Campaign, type CampaignKind, type EditOutcome } from '../api/client';
 import { ApiError, describeError, errorFor, fieldProblems } from '../api/errors';
 import { keys, useAudioLibrary, useCampaign } from '../api/queries';
 import { useMe } from '../auth/me';
@@ -120,7 +120,7 @@ function WizardForm({ campaign }: { campaign?: Campaign }) {
     }
     if (parsed && parsed.yaml === yaml) return parsed.rules;
     try {
-      const res = await fetchJson<{ rules: RetryRule[] }>('/api/retry-rules/validate', { method: 'POST', json: { yaml } });
+      const res = await must(api.POST('/api/retry-rules/validate', { body: { yaml } }));
       setParsed({ yaml, rules: res.rules });
       setRulesError(undefined);
       return res.rules;

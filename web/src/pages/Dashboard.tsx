@@ -33,7 +33,7 @@ function Tile({ label, value, sub, testId }: { label: string; value: React.React
         {value}
       </Box>
       {sub && (
-        <Box variant="small" color="text-body-secondary">
+        <Box variant="small" display="block" color="text-body-secondary">
           {sub}
         </Box>
       )}

@@ -56,11 +56,12 @@ function AddNumbers() {
   return (
     <Container header={<Header variant="h2" description="Listed numbers are never called again, in every campaign, at once.">Add numbers</Header>}>
       <SpaceBetween size="s">
-        <FormField label="Phone numbers" description="One per line, up to 1,000; international (+972…) or local." errorText={add.isError ? describeError(add.error) : undefined}>
-          <Textarea value={text} onChange={(e) => setText(e.detail.value)} rows={4} placeholder="+972501234567" ariaLabel="Phone numbers to add" />
+        {/* The field's accessible name is its visible label (FormField's aria-labelledby outranks an ariaLabel). */}
+        <FormField label="Phone numbers to add" description="One per line, up to 1,000; international (+972…) or local." errorText={add.isError ? describeError(add.error) : undefined}>
+          <Textarea value={text} onChange={(e) => setText(e.detail.value)} rows={4} placeholder="+972501234567" />
         </FormField>
         <FormField label="Reason (optional)">
-          <Input value={reason} onChange={(e) => setReason(e.detail.value)} placeholder="asked not to be called" ariaLabel="Reason" />
+          <Input value={reason} onChange={(e) => setReason(e.detail.value)} placeholder="asked not to be called" />
         </FormField>
         <Button variant="primary" disabled={count === 0 || count > 1000} loading={add.isPending} onClick={() => add.mutate()}>
           Add {count > 0 ? count : ''} to the do-not-call list

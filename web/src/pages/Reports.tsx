@@ -36,9 +36,11 @@ function DownloadButton({ r, campaignId }: { r: ReportLink; campaignId: string }
     onSuccess: (name) => flash('success', `Saved ${name}.`),
     onError: (e) => flash('error', `Could not download the report: ${describeError(e)}`),
   });
+  const label = `Download ${r.format?.toUpperCase() ?? ''}`;
+  // The accessible name starts with the visible text (so "Download PDF" finds it) and names the report.
   return (
-    <Button iconName="download" loading={dl.isPending} disabled={!r.download_path} onClick={() => dl.mutate()} ariaLabel={`Download ${r.format} report ${r.report_id}`}>
-      Download {r.format?.toUpperCase()}
+    <Button iconName="download" loading={dl.isPending} disabled={!r.download_path} onClick={() => dl.mutate()} ariaLabel={`${label} report ${r.report_id ?? ''}`.trim()}>
+      {label}
     </Button>
   );
 }

@@ -207,6 +207,7 @@ test('a number put on the do-not-call list blocks its contact', async () => {
   await page.getByLabel('Reason').fill('asked not to be called');
   await page.getByRole('button', { name: /Add 1 to the do-not-call list/ }).click();
   await page.getByText('newly listed', { exact: true }).waitFor();
+  await page.getByText('1 number newly listed (1 sent); 1 contact blocked in campaigns.').waitFor();
   await c.shot(page, 'blacklist-manager');
 
   await page.goto(`/campaigns/${campaignId}/contacts`);
@@ -215,6 +216,8 @@ test('a number put on the do-not-call list blocks its contact', async () => {
   const row = page.getByRole('row').filter({ hasText: phone });
   await row.waitFor();
   assert.match(await row.innerText(), /blacklisted/);
+  // A blocked contact is never called again: no next attempt is shown.
+  assert.equal((await row.getByRole('cell').last().innerText()).trim(), '—');
   await c.shot(page, 'contacts-blacklisted');
 
   // An administrator looks the number up and sees its history.
@@ -223,6 +226,10 @@ test('a number put on the do-not-call list blocks its contact', async () => {
   await admin.getByLabel('Number to look up').fill(phone);
   await admin.getByRole('button', { name: 'Look up' }).click();
   await admin.getByText('on the do-not-call list').waitFor();
+  // The history row says what happened, from where and why (the API's tagged `change` read right).
+  const added = admin.getByRole('row').filter({ hasText: 'asked not to be called' });
+  await added.waitFor();
+  assert.match(await added.innerText(), /added[\s\S]*added by staff/);
   await admin.getByRole('button', { name: 'Export CSV' }).waitFor();
   await c.shot(admin, 'blacklist-admin');
 

@@ -22,6 +22,7 @@ import { Confirm } from '../components/Confirm';
 import { downloadFile } from '../lib/download';
 import { flash } from '../lib/flash';
 import { checkContactFile } from '../lib/upload';
+import { historyRow, sourceText, when, type Change, type Entry } from '../lib/blacklist';
 
 type Lookup = Schemas['BlacklistLookup'];
 type InvalidRow = Schemas['InvalidRow'];
@@ -40,6 +41,8 @@ export function splitNumbers(text: string): string[] {
     .filter(Boolean);
 }
 
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
 function AddNumbers() {
   const [text, setText] = useState('');
   const [reason, setReason] = useState('');
@@ -48,7 +51,8 @@ function AddNumbers() {
     onSuccess: (r) => {
       const added = r.added ?? [];
       const blocked = added.reduce((a, x) => a + (x.contacts_blocked ?? 0), 0);
-      flash('success', `${added.filter((a) => a.newly_listed).length} numbers newly listed (${added.length} sent); ${blocked} contacts blocked in campaigns.`);
+      const listed = added.filter((a) => a.newly_listed).length;
+      flash('success', `${plural(listed, 'number')} newly listed (${added.length} sent); ${plural(blocked, 'contact')} blocked in campaigns.`);
       setText('');
     },
   });
@@ -100,8 +104,8 @@ function LookupNumber() {
     },
   });
   const r = lookup.data;
-  const history = (r?.history ?? []) as Record<string, unknown>[];
-  const entry = r?.entry as Record<string, unknown> | null | undefined;
+  const history = ((r?.history ?? []) as unknown as Change[]).map(historyRow);
+  const entry = r?.entry as unknown as Entry | null | undefined;
   return (
     <Container header={<Header variant="h2" description="Whether a number is listed, and its history (added, removed, by whom, why).">Look up a number</Header>}>
       <SpaceBetween size="s">
@@ -134,10 +138,13 @@ function LookupNumber() {
             </SpaceBetween>
             {entry && (
               <Box variant="small">
-                {Object.entries(entry)
-                  .filter(([k]) => k !== 'phone_number')
-                  .map(([k, v]) => `${k}: ${String(v)}`)
-                  .join(' · ')}
+                Listed {when(entry.added_at)} · {sourceText(entry.source)}
+                {entry.reason ? (
+                  <>
+                    {' · '}
+                    <bdi>{entry.reason}</bdi>
+                  </>
+                ) : null}
               </Box>
             )}
             {remove.isError && <Alert type="error">{describeError(remove.error)}</Alert>}
@@ -147,10 +154,10 @@ function LookupNumber() {
               items={history}
               empty={<Box textAlign="center">No history for this number.</Box>}
               columnDefinitions={[
-                { id: 'at', header: 'When', cell: (h) => String(h.at ?? h.changed_at ?? h.added_at ?? '—') },
-                { id: 'action', header: 'What', cell: (h) => String(h.action ?? h.event ?? '—') },
-                { id: 'by', header: 'By', cell: (h) => String(h.actor ?? h.by ?? h.source ?? '—') },
-                { id: 'reason', header: 'Reason', cell: (h) => <span dir="auto">{String(h.reason ?? '')}</span> },
+                { id: 'at', header: 'When', cell: (h) => h.when },
+                { id: 'action', header: 'What', cell: (h) => h.what },
+                { id: 'by', header: 'By', cell: (h) => h.by },
+                { id: 'reason', header: 'Reason', cell: (h) => <span dir="auto">{h.reason}</span> },
               ]}
             />
           </SpaceBetween>

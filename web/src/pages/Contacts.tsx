@@ -301,7 +301,8 @@ function ContactList({ campaignId }: { campaignId: string }) {
         },
         { id: 'attempts', header: 'Attempts', cell: (c) => c.attempts ?? 0 },
         { id: 'outcome', header: 'Last outcome', cell: (c) => c.last_outcome ?? '—' },
-        { id: 'next', header: 'Next attempt', cell: (c) => when(c.next_attempt_at) },
+        // A finished or blocked contact is never called again, whatever next_attempt_at still holds.
+        { id: 'next', header: 'Next attempt', cell: (c) => (c.status === 'pending' || c.status === 'in_progress' ? when(c.next_attempt_at) : '—') },
       ]}
       pagination={
         <Pagination

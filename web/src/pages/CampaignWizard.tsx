@@ -438,7 +438,7 @@ function WizardForm({ campaign }: { campaign?: Campaign }) {
                     </FormField>
                   </ColumnLayout>
                   <FormField
-                    label="Day-and-time rules (YAML, call-manager format)"
+                    label="Retry rules YAML (day-and-time rules, call-manager format)"
                     description="Each rule: day_of_week, start_time, end_time, retry_interval_minutes. Empty: the interval above."
                     errorText={rulesError}
                     stretch

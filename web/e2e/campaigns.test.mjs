@@ -79,7 +79,7 @@ test('a manager creates a campaign through the wizard', async () => {
 
   // Step 5: retry rules — a YAML error is shown under the field, then fixed
   // The field's accessible name is its visible label (FormField's aria-labelledby wins over aria-label).
-  const yaml = page.getByLabel('Day-and-time rules (YAML, call-manager format)', { exact: true });
+  const yaml = page.getByLabel('Retry rules YAML (day-and-time rules, call-manager format)', { exact: true });
   await yaml.fill('- day_of_week: "saturday"\n  start_time: "10:00:00"\n  end_time: "12:00:00"\n  retry_interval_minutes: 60\n  colour: "blue"\n');
   await next(page);
   await page.getByText(/rule 0: .*colour/).waitFor();

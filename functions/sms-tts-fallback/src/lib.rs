@@ -22,8 +22,9 @@
 //! idempotency key, the call id, keeps a retry from sending twice), or a
 //! malformed body (dead-letter queue after `maxReceiveCount`).
 
-use std::sync::Arc;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use campaign_aws::http_sms::HttpSms;
@@ -249,7 +250,11 @@ pub async fn handler(
     let use_case = &use_case;
     let request_id = event.context.request_id.clone();
     let next_record = AtomicUsize::new(0);
-    let (request_id, next_record) = (&request_id, &next_record);
+    // Deliveries of one call in the same batch take turns: the later one
+    // then finds what the first did (SMS sent or refused) and settles at
+    // once, instead of meeting the first's claim and coming back later.
+    let turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>> = Mutex::default();
+    let (request_id, next_record, turns) = (&request_id, &next_record, &turns);
     process_batch::<DonationEvent, _, _>(event.payload, CONCURRENCY, |e| async move {
         // Unique per delivery (the same message may come twice, even in
         // one batch): this invocation and the record's place in it.
@@ -257,6 +262,13 @@ pub async fn handler(
             "{request_id}/{}",
             next_record.fetch_add(1, Ordering::Relaxed)
         );
+        let turn = turns
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(e.call_id.to_string())
+            .or_default()
+            .clone();
+        let _turn = turn.lock().await;
         let outcome = use_case.run(&e, &delivery).await?;
         tracing::info!(event_id = %e.event_id, call_id = %e.call_id, outcome = ?outcome, "follow-up");
         Ok(RecordResult::Done)

@@ -52,15 +52,7 @@ pub fn may_dial(
     if contact.status.is_terminal() {
         return Err(SkipReason::Terminal);
     }
-    match campaign.status {
-        CampaignStatus::Active => {}
-        CampaignStatus::Paused => return Err(SkipReason::CampaignPaused),
-        _ => return Err(SkipReason::CampaignNotActive),
-    }
-    let schedule = &campaign.settings.schedule;
-    if schedule.has_ended(now) {
-        return Err(SkipReason::CampaignEnded);
-    }
+    campaign_calling(campaign, now)?;
     if contact.attempts >= campaign.settings.retry.max_attempts {
         return Err(SkipReason::AttemptsExhausted);
     }
@@ -71,6 +63,19 @@ pub fn may_dial(
         return Err(SkipReason::OutsideWindow);
     }
     debug_assert!(contact.status != ContactStatus::Blacklisted);
+    Ok(())
+}
+
+/// Is the campaign itself calling at `now`: active, and not past its end?
+fn campaign_calling(campaign: &Campaign, now: DateTime<Utc>) -> Result<(), SkipReason> {
+    match campaign.status {
+        CampaignStatus::Active => {}
+        CampaignStatus::Paused => return Err(SkipReason::CampaignPaused),
+        _ => return Err(SkipReason::CampaignNotActive),
+    }
+    if campaign.settings.schedule.has_ended(now) {
+        return Err(SkipReason::CampaignEnded);
+    }
     Ok(())
 }
 
@@ -96,15 +101,7 @@ pub fn may_place(
     if blacklisted || contact.status == ContactStatus::Blacklisted {
         return Err(SkipReason::Blacklisted);
     }
-    match campaign.status {
-        CampaignStatus::Active => {}
-        CampaignStatus::Paused => return Err(SkipReason::CampaignPaused),
-        _ => return Err(SkipReason::CampaignNotActive),
-    }
-    let schedule = &campaign.settings.schedule;
-    if schedule.has_ended(now) {
-        return Err(SkipReason::CampaignEnded);
-    }
+    campaign_calling(campaign, now)?;
     if !in_calling_window(campaign, contact, now) {
         return Err(SkipReason::OutsideWindow);
     }

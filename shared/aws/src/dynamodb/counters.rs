@@ -36,6 +36,9 @@
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{
@@ -152,13 +155,7 @@ impl DynamoCounters {
             .expression_attribute_values(":exp", n(lease_until.timestamp() + HOLDER_TTL_SECS))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e) => match classify(OP, e) {
-                AwsError::ConditionFailed { .. } => Ok(false),
-                other => Err(other.into()),
-            },
-        }
+        condition_held(OP, r)
     }
 
     /// Holders of a scope with their lease ends (epoch ms).
@@ -247,6 +244,21 @@ impl DynamoCounters {
     }
 }
 
+/// A conditional write's answer as a yes/no: written, or its condition
+/// failed; any other failure is an error.
+fn condition_held<T, E>(op: &str, r: Result<T, SdkError<E, HttpResponse>>) -> PortResult<bool>
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
+    match r {
+        Ok(_) => Ok(true),
+        Err(e) => match classify(op, e) {
+            AwsError::ConditionFailed { .. } => Ok(false),
+            other => Err(other.into()),
+        },
+    }
+}
+
 #[async_trait]
 impl Counters for DynamoCounters {
     async fn acquire_slot(
@@ -315,13 +327,7 @@ impl Counters for DynamoCounters {
             .expression_attribute_values(":exp", n(second + RATE_TTL_SECS))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e) => match classify(OP, e) {
-                AwsError::ConditionFailed { .. } => Ok(false),
-                other => Err(other.into()),
-            },
-        }
+        condition_held(OP, r)
     }
 
     async fn starts_between(&self, scope: &str, from: i64, to: i64) -> PortResult<u64> {
@@ -480,13 +486,7 @@ impl Counters for DynamoCounters {
             .expression_attribute_values(":now", n(now.timestamp_millis()))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e) => match classify(OP, e) {
-                AwsError::ConditionFailed { .. } => Ok(false),
-                other => Err(other.into()),
-            },
-        }
+        condition_held(OP, r)
     }
 
     async fn claim(
@@ -519,13 +519,7 @@ impl Counters for DynamoCounters {
             .expression_attribute_values(":owner", s(owner))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e) => match classify(OP, e) {
-                AwsError::ConditionFailed { .. } => Ok(false),
-                other => Err(other.into()),
-            },
-        }
+        condition_held(OP, r)
     }
 
     async fn release_claim(&self, key_name: &str, owner: &str) -> PortResult<bool> {
@@ -540,13 +534,7 @@ impl Counters for DynamoCounters {
             .expression_attribute_values(":owner", s(owner))
             .send()
             .await;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e) => match classify(OP, e) {
-                AwsError::ConditionFailed { .. } => Ok(false),
-                other => Err(other.into()),
-            },
-        }
+        condition_held(OP, r)
     }
 
     async fn seen(&self, key_name: &str, now: DateTime<Utc>) -> PortResult<bool> {
